@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make run` (set up, index seeds/, start asking) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install index run chat test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU wheel (2.13.0); any other spec pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/rag index
+
+run: index
+	$(BIN)/rag chat
+
+chat: run
+
+test: install
+	$(BIN)/ruff check rag tests eval bench
+	$(BIN)/python -m pytest
+
+bench: index
+	$(BIN)/python bench/run.py --out bench/results.json
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/gen-* index/.tmp-* index/.lock

@@ -1,0 +1,199 @@
+"""`rag` command line: index, search, ask, chat, batch.
+
+Every `RagError` becomes one line on stderr and a non-zero exit code; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from rag.config import Settings, load_settings
+from rag.errors import RagError
+from rag.types import Answer, Hit
+
+__all__ = ["main"]
+
+log = logging.getLogger("rag")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Offline question answering over your documents, with citations."
+    )
+    parser.add_argument("--config", help="settings file (default: ./rag.toml if present)")
+    parser.add_argument("--index-dir", help="index directory (default: setting index_dir, 'index')")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index files or folders (incremental)")
+    p.add_argument("paths", nargs="*", help="files or folders to add (default: the ones indexed before, or corpus_dir)")
+    p.add_argument("--rebuild", action="store_true", help="forget the existing index and re-embed everything")
+    p.add_argument("--check", action="store_true", help="only verify the index's consistency")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("search", help="show the passages retrieved for a query")
+    p.add_argument("query")
+    p.add_argument("-k", "--top-k", type=int, help="number of passages")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", help="answer one question with citations")
+    p.add_argument("question")
+    p.add_argument("-k", "--top-k", type=int, help="number of passages given to the generator")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("chat", help="ask questions interactively")
+    p.add_argument("-k", "--top-k", type=int)
+
+    p = sub.add_parser("batch", help="answer a JSONL file of questions (resumable)")
+    p.add_argument("questions", help='JSONL input: one {"id", "question"} object per line')
+    p.add_argument("-o", "--output", required=True, help="JSONL output; ids already in it are skipped")
+    p.add_argument("-k", "--top-k", type=int)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config, overrides={"index_dir": args.index_dir, "top_k": getattr(args, "top_k", None)})
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _print_hits(hits: list[Hit]) -> None:
+    for hit in hits:
+        print(f"{hit.rank:>2}. score {hit.score:.3f}  {hit.chunk.source}  ({hit.chunk.chunk_id})")
+        print(textwrap.indent(textwrap.fill(hit.chunk.text, 96), "    "))
+
+
+def _print_answer(answer: Answer) -> None:
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"  [{c.marker}] {c.title} — {c.source} (chars {c.quote_start}-{c.quote_end})")
+    for note in answer.notes:
+        log.info("note: %s", note)
+
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.index import check_index, load_index
+
+    if args.check:
+        index = load_index(settings.index_dir)
+        problems = check_index(index)
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"ok: {len(index.manifest['documents'])} documents, {len(index.chunks)} chunks, consistent")
+        return 1 if problems else 0
+    from rag.indexing import update_index
+
+    report = update_index(settings, args.paths, rebuild=args.rebuild, show_progress=sys.stderr.isatty())
+    if args.json:
+        print(json.dumps({**report.__dict__}, default=list))
+    else:
+        print(("indexed: " if report.written else "index up to date: ") + report.summary())
+    return 0 if report.document_count else 1
+
+
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import RagPipeline
+
+    hits = RagPipeline.from_settings(settings).retrieve(args.query)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "rank": h.rank,
+                        "score": h.score,
+                        "chunk_id": h.chunk.chunk_id,
+                        "source": h.chunk.source,
+                        "title": h.chunk.title,
+                        "text": h.chunk.text,
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+            )
+        )
+    else:
+        _print_hits(hits)
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import RagPipeline
+
+    answer = RagPipeline.from_settings(settings).ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline.from_settings(settings)
+    print("Ask a question about your documents (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("\n? ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip() or question.strip().lower() in ("exit", "quit"):
+            return 0
+        try:
+            _print_answer(pipeline.ask(question))
+        except RagError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+
+
+def _cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.batch import run_batch
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline.from_settings(settings)
+    report = run_batch(Path(args.questions), Path(args.output), pipeline.ask, progress=sys.stderr.isatty())
+    print(
+        f"answered {report.answered}, already done {report.skipped_done}, "
+        f"bad lines {len(report.bad_lines)} -> {args.output}"
+    )
+    return 0
+
+
+_COMMANDS = {"index": _cmd_index, "search": _cmd_search, "ask": _cmd_ask, "chat": _cmd_chat, "batch": _cmd_batch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    _quiet_libraries()
+    try:
+        settings = _settings(args)
+        return _COMMANDS[args.command](args, settings)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

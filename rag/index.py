@@ -1,0 +1,305 @@
+"""The persisted index: FAISS vectors + chunk records + manifest, written atomically.
+
+Layout of the index directory:
+    CURRENT              name of the live generation (replaced atomically with os.replace)
+    gen-<stamp>/         manifest.json, chunks.jsonl, embeddings.npy, vectors.faiss
+    .lock                held while a writer runs
+
+A writer builds a new generation in a temporary directory, renames it into place and then
+switches CURRENT; a reader only ever sees a complete generation, so killing a writer at any
+point leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from rag.types import Chunk
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "VectorStore",
+    "FaissStore",
+    "StoredIndex",
+    "load_index",
+    "save_index",
+    "index_lock",
+    "check_index",
+]
+
+SCHEMA_VERSION = 1
+_CURRENT = "CURRENT"
+
+
+class VectorStore(Protocol):
+    """Nearest-neighbour search over normalized vectors (inner product = cosine)."""
+
+    @property
+    def count(self) -> int: ...
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (scores, rows), each of shape (len(queries), k); missing rows are -1."""
+        ...
+
+
+class FaissStore:
+    """FAISS index built from a `faiss.index_factory` string with inner-product metric."""
+
+    def __init__(self, index) -> None:
+        self._index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, factory: str) -> FaissStore:
+        import faiss
+
+        dim = int(vectors.shape[1])
+        try:
+            index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError:
+            raise IndexMismatchError(f"index_factory {factory!r} is not a valid FAISS factory string") from None
+        if not index.is_trained:
+            index.train(vectors)
+        if len(vectors):
+            index.add(vectors)
+        return cls(index)
+
+    @classmethod
+    def read(cls, path: Path) -> FaissStore:
+        import faiss
+
+        return cls(faiss.read_index(str(path)))
+
+    def write(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self._index, str(path))
+
+    @property
+    def count(self) -> int:
+        return int(self._index.ntotal)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, self.count)
+        if k == 0:
+            empty = np.zeros((len(queries), 0))
+            return empty.astype(np.float32), empty.astype(np.int64)
+        scores, rows = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return scores, rows
+
+
+@dataclass
+class StoredIndex:
+    """A loaded generation: manifest, chunk records (row order = vector order), vectors."""
+
+    path: Path
+    manifest: dict
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+    store: VectorStore
+
+    @property
+    def embedder_name(self) -> str:
+        return self.manifest["embedder"]["name"]
+
+    def require_compatible(self, embedder_name: str, chunker: dict | None = None) -> None:
+        """Refuse to serve queries embedded by another model, or to mix chunkers."""
+        built_with = self.manifest["embedder"]["name"]
+        if built_with != embedder_name:
+            raise IndexMismatchError(
+                f"the index in {self.path.parent} was built with embedder {built_with!r} but settings "
+                f"say {embedder_name!r}; run `rag index --rebuild` or change the setting back"
+            )
+        if chunker is not None and self.manifest["chunker"] != chunker:
+            raise IndexMismatchError(
+                f"the index in {self.path.parent} was built with chunker {self.manifest['chunker']} "
+                f"but settings say {chunker}; run `rag index --rebuild` or change the settings back"
+            )
+
+
+def _chunk_to_json(chunk: Chunk) -> str:
+    return json.dumps(
+        {
+            "chunk_id": chunk.chunk_id,
+            "doc_id": chunk.doc_id,
+            "source": chunk.source,
+            "title": chunk.title,
+            "start": chunk.start,
+            "end": chunk.end,
+            "text": chunk.text,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / _CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexCorruptError(f"{pointer}: cannot read ({exc.strerror})") from None
+    if not name or "/" in name or name.startswith("."):
+        raise IndexCorruptError(f"{pointer} is damaged; run `rag index --rebuild`")
+    return index_dir / name
+
+
+def load_index(index_dir: str | Path) -> StoredIndex:
+    """Load the live generation of an index directory.
+
+    Raises:
+        IndexNotFoundError: nothing has been indexed there yet.
+        IndexMismatchError: the index was written with another schema version.
+        IndexCorruptError: files are missing or disagree with each other.
+    """
+    index_dir = Path(index_dir)
+    gen = _current_generation(index_dir)
+    if gen is None:
+        raise IndexNotFoundError(f"no index in {index_dir}/; build one with `rag index [PATHS]`")
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{gen}/manifest.json unreadable ({exc}); run `rag index --rebuild`") from None
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"the index in {index_dir}/ has schema version {version}, this program reads version "
+            f"{SCHEMA_VERSION}; run `rag index --rebuild`"
+        )
+    try:
+        chunks = []
+        with (gen / "chunks.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                chunks.append(Chunk(**record))
+        embeddings = np.load(gen / "embeddings.npy", mmap_mode="r")
+        store = FaissStore.read(gen / "vectors.faiss")
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        raise IndexCorruptError(
+            f"index files in {gen} unreadable ({type(exc).__name__}); run `rag index --rebuild`"
+        ) from None
+    index = StoredIndex(path=gen, manifest=manifest, chunks=chunks, embeddings=embeddings, store=store)
+    problems = check_index(index)
+    if problems:
+        raise IndexCorruptError(f"index in {index_dir}/ is inconsistent: {problems[0]}; run `rag index --rebuild`")
+    return index
+
+
+def check_index(index: StoredIndex) -> list[str]:
+    """Consistency problems, empty when FAISS, chunk records, embeddings and manifest agree."""
+    problems = []
+    n_chunks = len(index.chunks)
+    if index.store.count != n_chunks:
+        problems.append(f"FAISS holds {index.store.count} vectors but there are {n_chunks} chunk records")
+    if index.embeddings.shape[0] != n_chunks:
+        problems.append(f"{index.embeddings.shape[0]} stored embeddings for {n_chunks} chunks")
+    if index.manifest.get("chunk_count") != n_chunks:
+        problems.append(f"manifest says {index.manifest.get('chunk_count')} chunks, found {n_chunks}")
+    per_doc: dict[str, int] = {}
+    for chunk in index.chunks:
+        per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
+    documents = index.manifest.get("documents", {})
+    expected = {doc_id: info.get("chunks") for doc_id, info in documents.items()}
+    if per_doc != {k: v for k, v in expected.items() if v}:
+        problems.append("chunk records do not match the manifest's documents")
+    ids = [c.chunk_id for c in index.chunks]
+    if len(set(ids)) != len(ids):
+        problems.append("duplicate chunk ids")
+    return problems
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def save_index(
+    index_dir: str | Path, manifest: dict, chunks: list[Chunk], embeddings: np.ndarray, factory: str
+) -> Path:
+    """Write a new generation and make it live atomically. Call with `index_lock` held."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if embeddings.shape[0] != len(chunks):
+        raise ValueError(f"{embeddings.shape[0]} embeddings for {len(chunks)} chunks")
+    store = FaissStore.build(np.ascontiguousarray(embeddings, dtype=np.float32), factory)
+    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    manifest = {**manifest, "schema_version": SCHEMA_VERSION, "chunk_count": len(chunks), "index_factory": factory}
+    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(_chunk_to_json(chunk) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    with (tmp / "embeddings.npy").open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(embeddings, dtype=np.float32))
+        fh.flush()
+        os.fsync(fh.fileno())
+    store.write(tmp / "vectors.faiss")
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for f in tmp.iterdir():
+        with f.open("rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+    gen = index_dir / name
+    os.replace(tmp, gen)
+    pointer_tmp = index_dir / f".{_CURRENT}.tmp"
+    with pointer_tmp.open("w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer_tmp, index_dir / _CURRENT)
+    _fsync_dir(index_dir)
+    _remove_stale(index_dir, keep=name)
+    return gen
+
+
+def _remove_stale(index_dir: Path, keep: str) -> None:
+    """Drop old generations and leftovers of killed writers (only call with the lock held)."""
+    for entry in index_dir.iterdir():
+        if entry.name == keep or not entry.is_dir():
+            continue
+        if entry.name.startswith(("gen-", ".tmp-gen-")):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def index_lock(index_dir: str | Path) -> Iterator[None]:
+    """Exclusive writer lock; a second writer is refused with a clear message."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise IndexLockedError(
+                f"{index_dir}/ is being written by {holder}; wait for it to finish and try again"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

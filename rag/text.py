@@ -1,0 +1,93 @@
+"""Small text helpers shared by generators, citations and metrics."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Sentence", "split_sentences", "content_words"]
+
+# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace
+# and an uppercase letter, digit or opening quote, or at a line break.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[A-Z0-9])|\n+")
+_ABBREVIATIONS = (
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Dr.",
+    "Prof.",
+    "St.",
+    "No.",
+    "U.S.",
+    "e.g.",
+    "i.e.",
+    "vs.",
+    "Inc.",
+    "Co.",
+    "Ltd.",
+    "Jan.",
+    "Feb.",
+    "Aug.",
+    "Sept.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-']*")
+_STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being
+    this that these those it its it's he she they them his her their we our you your i me my
+    what which who whom whose when where why how do does did doing done have has had having
+    not no nor so than too very can could should would will shall may might must about into
+    over under again further then once there here all any both each few more most other some
+    such only own same just also s t up down out off per via among between during before after
+    above below""".split()
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offset in the text it was split from
+    end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences with their offsets (a light, dependency-free rule set)."""
+    sentences: list[Sentence] = []
+    pos = 0
+    pending_start = None
+    for match in _BOUNDARY.finditer(text):
+        end = match.start()
+        segment_start = pos if pending_start is None else pending_start
+        candidate = text[segment_start:end]
+        if match.group(0).strip() == "" and "\n" not in match.group(0) and candidate.rstrip().endswith(_ABBREVIATIONS):
+            pending_start = segment_start
+            pos = match.end()
+            continue
+        _append(sentences, text, segment_start, end)
+        pending_start = None
+        pos = match.end()
+    _append(sentences, text, pos if pending_start is None else pending_start, len(text))
+    return sentences
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    raw = text[start:end]
+    stripped = raw.strip()
+    if not stripped:
+        return
+    offset = start + (len(raw) - len(raw.lstrip()))
+    sentences.append(Sentence(stripped, offset, offset + len(stripped)))
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning (stopwords dropped, crude plural folding)."""
+    words = set()
+    for word in _WORD.findall(text.replace("\u2011", "-").lower()):
+        if word in _STOPWORDS or len(word) < 2:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return words

@@ -1,0 +1,127 @@
+"""Frozen dataclasses that flow between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Document", "Chunk", "Hit", "Citation", "Answer", "REFUSAL_TEXT"]
+
+REFUSAL_TEXT = "I could not find this in the documents."
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded source file.
+
+    Attributes:
+        doc_id: stable id, the file path relative to its corpus root (posix separators).
+        source: same relative path, shown to users and written in batch output.
+        title: first non-empty line of the text, or the file name.
+        text: the extracted plain text.
+        sha256: hash of the raw file bytes, used for incremental re-indexing.
+        path: absolute path of the file when it was loaded.
+    """
+
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    sha256: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document; `start` and `end` are character offsets into `Document.text`."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+
+    @staticmethod
+    def make_id(doc_id: str, start: int) -> str:
+        return f"{doc_id}:{start}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its score (cosine similarity for dense search) and 1-based rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An `[n]` marker in an answer resolved to the passage it points to.
+
+    `quote` is the passage text the answer relies on; `quote_start`/`quote_end` are its
+    character offsets in the source document.
+    """
+
+    marker: int
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    passage: str
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the pipeline returns for one question."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Hit, ...]
+    generator: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "generator": self.generator,
+            "citations": [
+                {
+                    "marker": c.marker,
+                    "chunk_id": c.chunk_id,
+                    "doc_id": c.doc_id,
+                    "source": c.source,
+                    "title": c.title,
+                    "quote": c.quote,
+                    "quote_start": c.quote_start,
+                    "quote_end": c.quote_end,
+                }
+                for c in self.citations
+            ],
+            "passages": [
+                {
+                    "rank": h.rank,
+                    "chunk_id": h.chunk.chunk_id,
+                    "doc_id": h.chunk.doc_id,
+                    "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "score": round(h.score, 6),
+                    "start": h.chunk.start,
+                    "end": h.chunk.end,
+                    "text": h.chunk.text,
+                }
+                for h in self.passages
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "notes": list(self.notes),
+        }
