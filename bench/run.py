@@ -1,0 +1,144 @@
+"""Benchmarks: indexing throughput against raw model.encode, and query latency.
+
+Usage: python bench/run.py [--docs 400] [--out bench/results.json]
+
+Indexing is measured on SciFact abstracts (../shared/data/scifact, first --docs documents) written
+out as .txt files, or on the seed articles repeated when that data is absent. Both throughputs are
+measured in the same process on the same chunk texts with a warm model, so their ratio shows the
+overhead of loading, chunking and saving. Latency is measured on the seed index with the seed
+questions (warm process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rag.config import load_settings  # noqa: E402
+from rag.embeddings import create_embedder  # noqa: E402
+from rag.index import load_index  # noqa: E402
+from rag.indexing import update_index  # noqa: E402
+from rag.pipeline import RagPipeline  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SCIFACT = REPO.parent / "shared" / "data" / "scifact" / "corpus.jsonl"
+
+
+def _write_corpus(target: Path, n_docs: int) -> str:
+    target.mkdir(parents=True)
+    if SCIFACT.exists():
+        with SCIFACT.open(encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if i >= n_docs:
+                    break
+                doc = json.loads(line)
+                (target / f"{doc['_id']}.txt").write_text(f"{doc['title']}\n\n{doc['text']}\n", encoding="utf-8")
+        return f"SciFact corpus, first {n_docs} abstracts"
+    seeds = sorted((REPO / "seeds").iterdir())
+    for i in range(n_docs):
+        src = seeds[i % len(seeds)]
+        (target / f"{i:05d}_{src.name}").write_text(f"Copy {i}\n" + src.read_text(encoding="utf-8"), encoding="utf-8")
+    return f"seed articles repeated to {n_docs} files"
+
+
+def _percentiles(samples_ms: list[float]) -> dict:
+    ordered = sorted(samples_ms)
+    q = statistics.quantiles(ordered, n=20, method="inclusive")
+    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(q[18], 2), "n": len(ordered)}
+
+
+def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        source = _write_corpus(corpus, n_docs)
+        settings = load_settings(
+            overrides={"index_dir": str(Path(tmp) / "index"), "corpus_dir": str(corpus), **settings_overrides}
+        )
+        embedder = create_embedder(settings.embedder, batch_size=settings.embed_batch_size)
+        embedder.embed_documents(["warm up the model"])
+        started = time.perf_counter()
+        report = update_index(settings, embedder=embedder)
+        index_s = time.perf_counter() - started
+        texts = [c.text for c in load_index(settings.index_dir).chunks]
+        started = time.perf_counter()
+        embedder.embed_documents(texts)
+        encode_s = time.perf_counter() - started
+    index_rate = report.chunk_count / index_s
+    encode_rate = len(texts) / encode_s
+    return {
+        "corpus": source,
+        "documents": report.document_count,
+        "chunks": report.chunk_count,
+        "index_seconds": round(index_s, 2),
+        "index_chunks_per_s": round(index_rate, 1),
+        "raw_encode_seconds": round(encode_s, 2),
+        "raw_encode_chunks_per_s": round(encode_rate, 1),
+        "index_to_encode_ratio": round(index_rate / encode_rate, 3),
+    }
+
+
+def bench_latency(rounds: int) -> dict:
+    settings = load_settings()
+    update_index(settings)
+    pipeline = RagPipeline.from_settings(settings)
+    questions = [
+        json.loads(line)["question"]
+        for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    pipeline.ask(questions[0])  # warm: load index and model
+    search_ms, ask_ms = [], []
+    for _ in range(rounds):
+        for q in questions:
+            t = time.perf_counter()
+            pipeline.retrieve(q)
+            search_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            pipeline.ask(q)
+            ask_ms.append((time.perf_counter() - t) * 1000)
+    return {
+        "index": f"{settings.index_dir} ({len(pipeline.index.chunks)} chunks)",
+        "questions": len(questions) * rounds,
+        "search": _percentiles(search_ms),
+        "ask_extractive": _percentiles(ask_ms),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default="bench/results.json")
+    args = parser.parse_args()
+    settings = load_settings()
+    results = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "settings": {
+            "embedder": settings.embedder,
+            "chunk_size": settings.chunk_size,
+            "chunk_overlap": settings.chunk_overlap,
+            "index_factory": settings.index_factory,
+            "top_k": settings.top_k,
+        },
+        "indexing": bench_indexing(args.docs, {}),
+        "latency": bench_latency(args.rounds),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
