@@ -1,7 +1,10 @@
 """Parse `[n]` markers in an answer and resolve them to the passages they point to.
 
-Markers outside 1..len(passages) are dropped from the text and reported, never resolved
-to some other passage.
+- `[1]`, `[1, 3]` and `[1][3]` are understood.
+- Markers outside 1..len(passages) are dropped from the text and reported, never resolved to
+  some other passage.
+- Sources are renumbered in order of first use, so an answer reads [1], [2], ...
+- Answer sentences left without any citation are flagged.
 """
 
 from __future__ import annotations
@@ -9,13 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import split_sentences
+from rag.text import content_words, split_sentences
 from rag.types import Citation, Hit
 
-__all__ = ["CitedAnswer", "answer_sentences", "resolve_citations", "MARKER"]
+__all__ = ["CitedAnswer", "MARKER", "answer_sentences", "parse_markers", "resolve_citations"]
 
 # [1]  [1, 3]  [1,3]  — a group of numbers in one pair of brackets.
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[.,;:!?]|$)")
 
 
 @dataclass(frozen=True)
@@ -23,9 +28,12 @@ class CitedAnswer:
     text: str
     citations: tuple[Citation, ...]
     notes: tuple[str, ...]
+    uncited: tuple[str, ...]
 
 
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+def parse_markers(group: str) -> list[int]:
+    """The numbers inside one bracket group, e.g. "1, 3" -> [1, 3]."""
+    return [int(n) for n in re.split(r"\s*,\s*", group)]
 
 
 def answer_sentences(text: str) -> list[str]:
@@ -43,47 +51,74 @@ def answer_sentences(text: str) -> list[str]:
     return sentences
 
 
+def _quote(sentence: str, hit: Hit) -> tuple[str, int]:
+    """The passage text a sentence relies on: itself if quoted verbatim, else the passage sentence
+    sharing most content words with it, else the whole passage; with its document offset."""
+    chunk = hit.chunk
+    offset = chunk.text.find(sentence) if sentence else -1
+    if offset >= 0:
+        return sentence, chunk.start + offset
+    words = content_words(sentence)
+    best, best_overlap = None, 0.0
+    for candidate in split_sentences(chunk.text):
+        cand_words = content_words(candidate.text)
+        if not words or not cand_words:
+            continue
+        overlap = len(words & cand_words) / len(words | cand_words)
+        if overlap > best_overlap:
+            best, best_overlap = candidate, overlap
+    if best is None:
+        return chunk.text, chunk.start
+    return best.text, chunk.start + best.start
+
+
 def resolve_citations(text: str, passages: list[Hit]) -> CitedAnswer:
-    """Map each valid marker to a `Citation`; remove invalid ones and say so in `notes`.
-
-    The citation's quote is the cited answer sentence when it appears verbatim in the passage
-    (extractive answers), otherwise the whole passage.
-    """
+    """Check and resolve the `[n]` markers of `text` against the numbered `passages`."""
     notes: list[str] = []
-    citations: dict[tuple[int, str], Citation] = {}
+    renumber: dict[int, int] = {}
 
-    def keep_valid(match: re.Match) -> str:
-        numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
-        valid = [n for n in numbers if 1 <= n <= len(passages)]
-        for n in numbers:
-            if n not in valid:
+    def rewrite(match: re.Match) -> str:
+        kept = []
+        for n in parse_markers(match.group(1)):
+            if not 1 <= n <= len(passages):
                 notes.append(f"removed citation [{n}]: there are {len(passages)} passages")
-        return "".join(f"[{n}]" for n in valid)
+                continue
+            new = renumber.setdefault(n, len(renumber) + 1)
+            if new not in kept:
+                kept.append(new)
+        return "".join(f"[{m}]" for m in kept)
 
-    cleaned = MARKER.sub(keep_valid, text)
-    cleaned = re.sub(r"[ \t]+(?=[.,;:!?]|$)", "", cleaned)
+    cleaned = MARKER.sub(rewrite, text)
+    cleaned = re.sub(r"(\[\d+\])(?:\1)+", r"\1", cleaned)  # [1][1] -> [1]
+    cleaned = _SPACE_BEFORE_PUNCT.sub("", cleaned).strip()
+    by_new = {new: old for old, new in renumber.items()}
+    citations: dict[tuple[int, str], Citation] = {}
+    uncited: list[str] = []
     for sentence in answer_sentences(cleaned):
         bare = MARKER.sub("", sentence).strip()
-        for group in MARKER.finditer(sentence):
-            for n in (int(x) for x in re.split(r"\s*,\s*", group.group(1))):
-                hit = passages[n - 1]
-                chunk = hit.chunk
-                offset = chunk.text.find(bare) if bare else -1
-                if offset >= 0:
-                    quote, start = bare, chunk.start + offset
-                else:
-                    quote, start = chunk.text, chunk.start
-                key = (n, quote)
-                if key not in citations:
-                    citations[key] = Citation(
-                        marker=n,
-                        chunk_id=chunk.chunk_id,
-                        doc_id=chunk.doc_id,
-                        source=chunk.source,
-                        title=chunk.title,
-                        passage=chunk.text,
-                        quote=quote,
-                        quote_start=start,
-                        quote_end=start + len(quote),
-                    )
-    return CitedAnswer(cleaned, tuple(citations.values()), tuple(notes))
+        bare = _SPACE_BEFORE_PUNCT.sub("", bare)
+        markers = [m for group in MARKER.finditer(sentence) for m in parse_markers(group.group(1))]
+        if not markers:
+            if content_words(bare):
+                uncited.append(bare)
+            continue
+        for marker in markers:
+            hit = passages[by_new[marker] - 1]
+            quote, start = _quote(bare, hit)
+            if (marker, quote) in citations:
+                continue
+            citations[(marker, quote)] = Citation(
+                marker=marker,
+                chunk_id=hit.chunk.chunk_id,
+                doc_id=hit.chunk.doc_id,
+                source=hit.chunk.source,
+                title=hit.chunk.title,
+                passage=hit.chunk.text,
+                quote=quote,
+                quote_start=start,
+                quote_end=start + len(quote),
+            )
+    for sentence in uncited:
+        notes.append(f"sentence without a citation: {sentence[:80]}")
+    ordered = sorted(citations.values(), key=lambda c: c.marker)
+    return CitedAnswer(cleaned, tuple(ordered), tuple(notes), tuple(uncited))

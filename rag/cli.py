@@ -13,13 +13,19 @@ import sys
 import textwrap
 from pathlib import Path
 
-from rag.config import Settings, load_settings
+from rag.config import GENERATORS, Settings, load_settings
 from rag.errors import RagError
 from rag.types import Answer, Hit
 
 __all__ = ["main"]
 
 log = logging.getLogger("rag")
+
+
+def _generator_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-g", "--generator", choices=GENERATORS, help="answer writer (default: setting 'generator', 'auto')"
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -46,19 +52,27 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", "--top-k", type=int, help="number of passages given to the generator")
     p.add_argument("--json", action="store_true")
+    _generator_option(p)
 
     p = sub.add_parser("chat", help="ask questions interactively")
     p.add_argument("-k", "--top-k", type=int)
+    _generator_option(p)
 
     p = sub.add_parser("batch", help="answer a JSONL file of questions (resumable)")
     p.add_argument("questions", help='JSONL input: one {"id", "question"} object per line')
     p.add_argument("-o", "--output", required=True, help="JSONL output; ids already in it are skipped")
     p.add_argument("-k", "--top-k", type=int)
+    _generator_option(p)
     return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config, overrides={"index_dir": args.index_dir, "top_k": getattr(args, "top_k", None)})
+    overrides = {
+        "index_dir": args.index_dir,
+        "top_k": getattr(args, "top_k", None),
+        "generator": getattr(args, "generator", None),
+    }
+    return load_settings(args.config, overrides=overrides)
 
 
 def _quiet_libraries() -> None:
@@ -73,8 +87,16 @@ def _print_hits(hits: list[Hit]) -> None:
         print(textwrap.indent(textwrap.fill(hit.chunk.text, 96), "    "))
 
 
-def _print_answer(answer: Answer) -> None:
-    print(answer.text)
+def _print_answer(answer: Answer, streamed: str | None = None) -> None:
+    if streamed is None:
+        print(answer.text)
+    elif streamed.strip() != answer.text:
+        # Citation checking changed the text (renumbered or removed markers): show the checked one.
+        print(f"\n\nChecked answer: {answer.text}")
+    else:
+        print()
+    for sentence in answer.uncited:
+        print(f"  (no citation: {sentence})")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
@@ -130,14 +152,25 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _stream_answer(pipeline, question: str) -> None:
+    """Print the answer as it is written, then the checked version's sources."""
+    streamed = []
+    for event in pipeline.stream(question):
+        if event.answer is not None:
+            _print_answer(event.answer, "".join(streamed))
+        else:
+            streamed.append(event.text)
+            print(event.text, end="", flush=True)
+
+
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.pipeline import RagPipeline
 
-    answer = RagPipeline.from_settings(settings).ask(args.question)
+    pipeline = RagPipeline.from_settings(settings)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        print(json.dumps(pipeline.ask(args.question).to_dict(), ensure_ascii=False))
     else:
-        _print_answer(answer)
+        _stream_answer(pipeline, args.question)
     return 0
 
 
@@ -155,7 +188,7 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question.strip() or question.strip().lower() in ("exit", "quit"):
             return 0
         try:
-            _print_answer(pipeline.ask(question))
+            _stream_answer(pipeline, question)
         except RagError as exc:
             print(f"error: {exc}", file=sys.stderr)
 

@@ -15,7 +15,7 @@ from rag.errors import ConfigError
 __all__ = ["Settings", "load_settings", "DEFAULT_EMBEDDER"]
 
 DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
-GENERATORS = ("extractive",)
+GENERATORS = ("auto", "extractive", "local", "hosted")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class Settings:
     chunk_overlap: int = 16
     index_factory: str = "Flat"
     top_k: int = 5
-    generator: str = "extractive"
+    # "auto": the local LLM when llama-cpp-python and its model are installed, else extractive.
+    generator: str = "auto"
     # Refusal gate for every generator: below this cosine similarity the best passage is taken
     # as "not about the question" (no answerable seed question scored below 0.35).
     min_score: float = 0.3
@@ -48,6 +49,19 @@ class Settings:
     # Extractive generator: how many sentences, and how close to the best one they must score.
     max_answer_sentences: int = 2
     sentence_score_ratio: float = 0.85
+    # LLM generators.
+    max_tokens: int = 256
+    # Local: a .gguf path or a packaged model name; joined packaged models are cached here.
+    local_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    model_cache_dir: str = "~/.cache/rag-offline"
+    n_threads: int = 0  # 0 = all cores
+    n_ctx: int = 4096
+    # Hosted: any OpenAI-compatible endpoint; the key is read from the variable named here.
+    hosted_base_url: str = "http://127.0.0.1:8000/v1"
+    hosted_model: str = ""
+    hosted_api_key_env: str = "OPENAI_API_KEY"
+    hosted_timeout: float = 60.0
+    hosted_max_retries: int = 3
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -57,7 +71,7 @@ class Settings:
                 raise ConfigError(f"setting {f.name!r} must be {f.type}, got {value!r}")
             if not isinstance(value, expected):
                 raise ConfigError(f"setting {f.name!r} must be {f.type}, got {value!r}")
-        positive = ("embed_batch_size", "chunk_size", "top_k", "max_answer_sentences")
+        positive = ("embed_batch_size", "chunk_size", "top_k", "max_answer_sentences", "max_tokens", "n_ctx")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name!r} must be at least 1, got {getattr(self, name)}")
@@ -69,6 +83,8 @@ class Settings:
         for name in ("min_score", "min_sentence_score"):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"setting {name!r} must be between -1 and 1, got {getattr(self, name)}")
+        if self.n_threads < 0 or self.hosted_max_retries < 0 or self.hosted_timeout <= 0:
+            raise ConfigError("settings 'n_threads' and 'hosted_max_retries' must be >= 0, 'hosted_timeout' > 0")
         if not 0 < self.sentence_score_ratio <= 1:
             raise ConfigError("setting 'sentence_score_ratio' must be in (0, 1]")
         if self.generator not in GENERATORS:

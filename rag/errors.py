@@ -11,6 +11,7 @@ __all__ = [
     "IndexLockedError",
     "ModelNotFoundError",
     "InputError",
+    "GeneratorError",
 ]
 
 
@@ -44,3 +45,7 @@ class ModelNotFoundError(RagError):
 
 class InputError(RagError):
     """A question, file or argument given by the user is unusable."""
+
+
+class GeneratorError(RagError):
+    """A language-model endpoint or model failed to produce an answer."""

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag.citations import resolve_citations
 from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
-from rag.generators import Generator, create_generator
+from rag.generators import Generation, Generator, create_generator
+from rag.generators.base import finish_generation
 from rag.index import StoredIndex, load_index
 from rag.retrieval import Retriever, clean_query
-from rag.types import Answer, Hit
+from rag.types import REFUSAL_TEXT, Answer, Hit, StreamEvent
 
 __all__ = ["RagPipeline"]
 
@@ -61,29 +63,65 @@ class RagPipeline:
         """Top-k passages for the question, best first."""
         return self._ensure_loaded().search(question, k or self.settings.top_k)
 
+    def _retrieval_refusal(self, hits: list[Hit]) -> Generation | None:
+        """The first refusal gate, shared by all generators: nothing close enough was retrieved."""
+        if not hits:
+            return Generation(REFUSAL_TEXT, True, ("no passages retrieved",))
+        if hits[0].score < self.settings.min_score:
+            note = f"best passage score {hits[0].score:.2f} below min_score {self.settings.min_score}"
+            return Generation(REFUSAL_TEXT, True, (note,))
+        return None
+
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer a question from the indexed documents, with checked citations."""
+        answer = None
+        for event in self.stream(question, k):
+            answer = event.answer or answer
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, k: int | None = None) -> Iterator[StreamEvent]:
+        """Yield the answer text as the generator writes it, then the final checked `Answer`."""
         question = clean_query(question)
         started = time.perf_counter()
         hits = self.retrieve(question, k)
         retrieved = time.perf_counter()
         generator = self._generator()
-        generation = generator.generate(question, hits)
+        generation = self._retrieval_refusal(hits)
+        first_token = None
+        if generation is None and generator.streams:
+            pieces = []
+            for piece in generator.stream(question, hits):
+                if first_token is None:
+                    first_token = time.perf_counter()
+                pieces.append(piece)
+                yield StreamEvent(text=piece)
+            generation = finish_generation("".join(pieces))
+        else:
+            if generation is None:
+                generation = generator.generate(question, hits)
+            yield StreamEvent(text=generation.text)
         generated = time.perf_counter()
-        cited = resolve_citations(generation.text, hits)
+        cited = resolve_citations(generation.text, hits) if not generation.refused else None
         finished = time.perf_counter()
-        return Answer(
-            question=question,
-            text=cited.text,
-            refused=generation.refused,
-            citations=cited.citations,
-            passages=tuple(hits),
-            generator=generator.name,
-            timings_ms={
-                "retrieve": (retrieved - started) * 1000,
-                "generate": (generated - retrieved) * 1000,
-                "cite": (finished - generated) * 1000,
-                "total": (finished - started) * 1000,
-            },
-            notes=generation.notes + cited.notes,
+        timings = {
+            "retrieve": (retrieved - started) * 1000,
+            "generate": (generated - retrieved) * 1000,
+            "cite": (finished - generated) * 1000,
+            "total": (finished - started) * 1000,
+        }
+        if first_token is not None:
+            timings["first_token"] = (first_token - started) * 1000
+        yield StreamEvent(
+            answer=Answer(
+                question=question,
+                text=cited.text if cited else generation.text,
+                refused=generation.refused,
+                citations=cited.citations if cited else (),
+                passages=tuple(hits),
+                generator=generator.name,
+                timings_ms=timings,
+                notes=generation.notes + (cited.notes if cited else ()),
+                uncited=cited.uncited if cited else (),
+            )
         )

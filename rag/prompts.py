@@ -7,7 +7,7 @@ from pathlib import Path
 from rag.errors import ConfigError
 from rag.types import Hit
 
-__all__ = ["PROMPTS_DIR", "load_prompt", "render_passages", "render_answer_prompt"]
+__all__ = ["PROMPTS_DIR", "build_messages", "load_prompt", "render_passages", "render_answer_prompt"]
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -32,3 +32,11 @@ def render_passages(passages: list[Hit]) -> str:
 def render_answer_prompt(question: str, passages: list[Hit], prompts_dir: Path = PROMPTS_DIR) -> str:
     template = load_prompt("answer", prompts_dir)
     return template.replace("{passages}", render_passages(passages)).replace("{question}", question)
+
+
+def build_messages(question: str, passages: list[Hit], prompts_dir: Path = PROMPTS_DIR) -> list[dict[str, str]]:
+    """Chat messages for an LLM generator: the system rules, then passages and question."""
+    return [
+        {"role": "system", "content": load_prompt("system", prompts_dir)},
+        {"role": "user", "content": render_answer_prompt(question, passages, prompts_dir)},
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Document", "Chunk", "Hit", "Citation", "Answer", "REFUSAL_TEXT"]
+__all__ = ["Document", "Chunk", "Hit", "Citation", "Answer", "StreamEvent", "REFUSAL_TEXT"]
 
 REFUSAL_TEXT = "I could not find this in the documents."
 
@@ -87,6 +87,10 @@ class Answer:
     generator: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # Answer sentences that carry no valid citation (flagged, not hidden).
+    uncited: tuple[str, ...] = ()
+    # The standalone question used for retrieval when a follow-up was rewritten.
+    search_query: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""
@@ -124,4 +128,17 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "notes": list(self.notes),
+            "uncited": list(self.uncited),
+            "search_query": self.search_query,
         }
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One step of a streamed answer: a piece of text as it is written, then the checked answer.
+
+    `answer` is None on text events and set (with `text` empty) on the final event.
+    """
+
+    text: str = ""
+    answer: Answer | None = None

@@ -108,3 +108,24 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
             "min_sentence_score": 0.0,
         },
     )
+
+
+class ScriptedGenerator:
+    """A streaming 'LLM' that writes a fixed answer word by word and records what it was given."""
+
+    name = "scripted"
+    streams = True
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, list]] = []
+
+    def stream(self, question, passages):
+        self.calls.append((question, passages))
+        for i, word in enumerate(self.answer.split(" ")):
+            yield word if i == 0 else " " + word
+
+    def generate(self, question, passages):
+        from rag.generators.base import finish_generation
+
+        return finish_generation("".join(self.stream(question, passages)))

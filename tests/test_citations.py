@@ -24,20 +24,41 @@ def test_markers_resolve_with_quotes_and_offsets():
 def test_out_of_range_markers_are_removed_and_reported():
     hits = _hits("Alpha.", "Beta.")
     cited = resolve_citations("Alpha [0]. Beta [2][7]. Both [1, 3].", hits)
-    assert "[0]" not in cited.text and "[7]" not in cited.text and "[3]" not in cited.text
-    assert {c.marker for c in cited.citations} == {1, 2}
-    assert sorted(cited.notes) == sorted([f"removed citation [{n}]: there are 2 passages" for n in (0, 7, 3)])
+    assert cited.text == "Alpha. Beta [1]. Both [2]."
+    assert {(c.marker, c.source) for c in cited.citations} == {(1, "d2.txt"), (2, "d1.txt")}
+    assert cited.uncited == ("Alpha.",)
+    removed = [f"removed citation [{n}]: there are 2 passages" for n in (0, 7, 3)]
+    assert sorted(cited.notes) == sorted([*removed, "sentence without a citation: Alpha."])
 
 
-def test_paraphrase_cites_whole_passage():
-    hits = _hits("The fab opened in 2023 in Dresden.")
-    cited = resolve_citations("It opened in 2023 [1].", hits)
+def test_paraphrase_quotes_closest_passage_sentence():
+    hits = _hits("Chips need lithography. The fab opened in 2023 in Dresden. Water is used.")
+    cited = resolve_citations("The Dresden fab opened in 2023 [1].", hits)
+    quote = cited.citations[0]
+    assert quote.quote == "The fab opened in 2023 in Dresden."
+    assert quote.quote_start == 100 + hits[0].chunk.text.index("The fab")
+
+
+def test_unrelated_sentence_cites_whole_passage():
+    hits = _hits("Alpha beta gamma.")
+    cited = resolve_citations("Completely different words [1].", hits)
     assert cited.citations[0].quote == hits[0].chunk.text
+
+
+def test_renumbered_in_order_of_first_use_and_grouped_markers():
+    hits = _hits("One.", "Two is here.", "Three is here.")
+    cited = resolve_citations("Three is here [3]. Two and three [2, 3]. Again [3][3].", hits)
+    assert cited.text == "Three is here [1]. Two and three [2][1]. Again [1]."
+    assert [(c.marker, c.source) for c in cited.citations][:1] == [(1, "d3.txt")]
+    assert {c.marker: c.source for c in cited.citations} == {1: "d3.txt", 2: "d2.txt"}
+    assert cited.uncited == ()
 
 
 def test_no_markers():
     cited = resolve_citations("No citations here.", _hits("x"))
     assert cited.citations == () and cited.text == "No citations here."
+    assert cited.uncited == ("No citations here.",)
+    assert cited.notes == ("sentence without a citation: No citations here.",)
 
 
 def test_answer_sentences_keep_trailing_markers():

@@ -25,9 +25,14 @@ CITIC_FILE = "000_8ffd45b442800ac1.txt"
 OFFLINE_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
-def rag(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def rag(*args: str, cwd: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, "-m", "rag.cli", *args], cwd=cwd, env=OFFLINE_ENV, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "rag.cli", *args],
+        cwd=cwd,
+        env={**OFFLINE_ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"rag {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
@@ -166,3 +171,29 @@ def test_killing_index_midway_leaves_previous_index_loadable(tmp_path):
     assert check_index(index) == [] and len(index.manifest["documents"]) == 170
     assert report["document_count"] == 170
     assert rag("index", "--check", cwd=tmp_path).stdout.startswith("ok: 170 documents")
+
+
+def test_hosted_generator_through_the_cli_against_a_loopback_server(workdir):
+    from tests.generators.test_hosted import FakeServer, Reply, delta
+
+    server = FakeServer()
+    server.thread.start()
+    try:
+        answer_text = "Ming Ming is the chief economist at CITIC Securities [1]."
+        server.add(Reply(events=[delta(role="assistant"), delta(answer_text), delta(finish_reason="stop")]))
+        env = {"RAG_HOSTED_BASE_URL": server.base_url, "RAG_HOSTED_MODEL": "loopback-model", "RAG_TOP_K": "3"}
+        question = "Who is the chief economist at CITIC Securities?"
+        out = json.loads(rag("ask", "-g", "hosted", question, "--json", cwd=workdir, env=env).stdout)
+        assert out["generator"] == "hosted" and out["answer"] == answer_text and not out["refused"]
+        assert out["citations"][0]["source"] == out["passages"][0]["source"]
+        sent = server.requests[0].body
+        assert sent["model"] == "loopback-model" and sent["temperature"] == 0
+        user = sent["messages"][-1]["content"]
+        assert question in user and "[1] (from" in user and "[3] (from" in user and "[4] (from" not in user
+    finally:
+        server.stopping.set()
+        server.httpd.shutdown()
+        server.httpd.server_close()
+    down = rag("ask", "-g", "hosted", question, cwd=workdir, check=False, env={**env, "RAG_HOSTED_MAX_RETRIES": "0"})
+    assert down.returncode != 0 and "Traceback" not in down.stderr
+    assert "cannot connect" in down.stderr and len(down.stderr.strip().splitlines()) == 1

@@ -54,3 +54,37 @@ def test_index_from_other_embedder_refused(pipeline, settings, embedder):
     other = RagPipeline(settings=settings.replace(embedder="some-other-model"), embedder=embedder)
     with pytest.raises(IndexMismatchError, match="some-other-model"):
         other.retrieve("apples")
+
+
+def _scripted_pipeline(settings, embedder, answer):
+    from tests.conftest import ScriptedGenerator
+
+    update_index(settings, embedder=embedder)
+    generator = ScriptedGenerator(answer)
+    return RagPipeline(settings=settings, embedder=embedder, generator=generator), generator
+
+
+def test_stream_yields_pieces_then_checked_answer(settings, embedder):
+    pipeline, _ = _scripted_pipeline(settings, embedder, "The Fuji apple comes from Japan [1]. Extra claim [9].")
+    events = list(pipeline.stream("Where was the Fuji apple developed?"))
+    pieces = [e.text for e in events if e.answer is None]
+    assert "".join(pieces) == "The Fuji apple comes from Japan [1]. Extra claim [9]."
+    final = events[-1].answer
+    assert final is not None and final.generator == "scripted"
+    assert final.text == "The Fuji apple comes from Japan [1]. Extra claim."
+    assert final.uncited == ("Extra claim.",)
+    assert f"removed citation [9]: there are {len(final.passages)} passages" in final.notes
+    assert "first_token" in final.timings_ms
+
+
+def test_model_refusal_sentence_sets_refused(settings, embedder):
+    pipeline, _ = _scripted_pipeline(settings, embedder, "I could not find this in the documents.")
+    answer = pipeline.ask("What is the airspeed of a swallow?")
+    assert answer.refused and answer.citations == ()
+
+
+def test_retrieval_gate_refuses_without_calling_generator(settings, embedder):
+    pipeline, generator = _scripted_pipeline(settings.replace(min_score=0.99), embedder, "Made up [1].")
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert answer.refused and generator.calls == []
+    assert "below min_score 0.99" in answer.notes[0]

@@ -2,22 +2,63 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError
 from rag.generators.base import Generation, Generator
 from rag.generators.extractive import ExtractiveGenerator
 
-__all__ = ["Generation", "Generator", "ExtractiveGenerator", "create_generator"]
+__all__ = ["Generation", "Generator", "ExtractiveGenerator", "create_generator", "local_generator_available"]
+
+
+def local_generator_available(settings: Settings) -> bool:
+    """True when llama-cpp-python is installed and the configured model can be found."""
+    from rag.generators.gguf import packaged_model_available
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return False
+    return Path(settings.local_model).expanduser().is_file() or packaged_model_available(settings.local_model)
 
 
 def create_generator(settings: Settings, embedder: Embedder) -> Generator:
-    if settings.generator == "extractive":
+    """The generator named in settings ("auto" picks local when it is installed)."""
+    name = settings.generator
+    if name == "auto":
+        name = "local" if local_generator_available(settings) else "extractive"
+    if name == "extractive":
         return ExtractiveGenerator(
             embedder,
-            min_score=settings.min_score,
             min_sentence_score=settings.min_sentence_score,
             max_sentences=settings.max_answer_sentences,
             score_ratio=settings.sentence_score_ratio,
         )
-    raise ConfigError(f"unknown generator {settings.generator!r}")
+    if name == "local":
+        from rag.generators.gguf import resolve_gguf
+        from rag.generators.local import LocalGenerator
+
+        return LocalGenerator(
+            resolve_gguf(settings.local_model, Path(settings.model_cache_dir).expanduser() / "models"),
+            n_threads=settings.n_threads or None,
+            n_ctx=settings.n_ctx,
+            max_tokens=settings.max_tokens,
+        )
+    if name == "hosted":
+        from rag.generators.hosted import HostedGenerator
+
+        if not settings.hosted_model:
+            raise ConfigError("the hosted generator needs a model name: set hosted_model (or RAG_HOSTED_MODEL)")
+        try:
+            return HostedGenerator(
+                settings.hosted_base_url,
+                settings.hosted_model,
+                api_key_env=settings.hosted_api_key_env or None,
+                timeout=settings.hosted_timeout,
+                max_retries=settings.hosted_max_retries,
+                max_tokens=settings.max_tokens,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"hosted generator: {exc}") from None
+    raise ConfigError(f"unknown generator {name!r}")

@@ -33,18 +33,17 @@ class ExtractiveGenerator:
 
     Args:
         embedder: encodes the question and candidate sentences.
-        min_score: refuse when the best passage's similarity is below this.
         min_sentence_score: refuse when the best sentence scores below this.
         max_sentences: at most this many sentences in the answer.
         score_ratio: further sentences must score at least this share of the best one.
     """
 
     name = "extractive"
+    streams = False
 
     def __init__(
         self,
         embedder: Embedder,
-        min_score: float = 0.3,
         min_sentence_score: float = 0.4,
         max_sentences: int = 2,
         score_ratio: float = 0.85,
@@ -54,7 +53,6 @@ class ExtractiveGenerator:
         if not 0 < score_ratio <= 1:
             raise ValueError(f"score_ratio must be in (0, 1], got {score_ratio}")
         self.embedder = embedder
-        self.min_score = min_score
         self.min_sentence_score = min_sentence_score
         self.max_sentences = max_sentences
         self.score_ratio = score_ratio
@@ -87,9 +85,8 @@ class ExtractiveGenerator:
         return [scored[i] for i in order]
 
     def generate(self, question: str, passages: list[Hit]) -> Generation:
-        if not passages or passages[0].score < self.min_score:
-            best = f"{passages[0].score:.2f}" if passages else "none"
-            return Generation(REFUSAL_TEXT, True, (f"best passage score {best} below min_score {self.min_score}",))
+        if not passages:
+            return Generation(REFUSAL_TEXT, True, ("no passages to answer from",))
         ranked = self.rank_sentences(question, passages)
         if not ranked:
             return Generation(REFUSAL_TEXT, True, ("no usable sentence in the retrieved passages",))
