@@ -25,7 +25,7 @@ from rag.index import StoredIndex, index_lock, load_index, save_index
 from rag.loaders import discover_files, load_file
 from rag.types import Chunk
 
-__all__ = ["IndexReport", "update_index"]
+__all__ = ["IndexReport", "remove_documents", "update_index"]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,11 @@ def update_index(
             for row, chunk in enumerate(previous_for_reuse.chunks):
                 old_rows.setdefault(chunk.doc_id, []).append(row)
 
+        # Documents removed by the user stay out of re-scans until they are indexed again by name.
+        excluded = set() if previous_for_reuse is None else set(previous_for_reuse.manifest.get("excluded", []))
+        for p in paths or []:
+            if Path(p).is_file():
+                excluded.discard(Path(p).name)
         documents: dict[str, dict] = {}
         owners: dict[str, str] = {}
         to_embed = []  # (doc_id, Document)
@@ -145,11 +150,15 @@ def update_index(
             base = root.parent if root.is_file() else root
             for path in discover_files(root):
                 doc_id = path.relative_to(base).as_posix()
+                if doc_id in excluded:
+                    continue
                 if doc_id in owners and owners[doc_id] != str(path.resolve()):
                     raise InputError(
                         f"{path}: document id {doc_id!r} is already taken by {owners[doc_id]}; "
                         "rename one of them or use separate index directories"
                     )
+                if doc_id in owners:
+                    continue  # the same file reached through two roots
                 owners[doc_id] = str(path.resolve())
                 digest = _sha256(path)
                 old = old_docs.get(doc_id)
@@ -192,6 +201,7 @@ def update_index(
 
         factory_changed = previous is not None and previous.manifest.get("index_factory") != settings.index_factory
         roots_changed = previous is None or previous.manifest.get("roots") != roots
+        roots_changed = roots_changed or set(previous.manifest.get("excluded", [])) != excluded
         if previous is not None and not rebuild and not report.changed and not factory_changed and not roots_changed:
             report.chunk_count = len(previous.chunks)
             report.document_count = len(previous.manifest["documents"])
@@ -235,6 +245,7 @@ def update_index(
             "embedder": {"name": settings.embedder, "dimension": dim},
             "chunker": chunker_settings.as_dict(),
             "roots": roots,
+            "excluded": sorted(excluded),
             "documents": documents,
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -244,6 +255,39 @@ def update_index(
         report.document_count = len(documents)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
+    """Drop documents from the index (no re-embedding); later re-scans skip them.
+
+    Raises:
+        InputError: a doc id is not in the index.
+    """
+    started = time.perf_counter()
+    with index_lock(settings.index_dir):
+        index = load_index(settings.index_dir)
+        documents = dict(index.manifest["documents"])
+        unknown = [d for d in doc_ids if d not in documents]
+        if unknown:
+            raise InputError(f"not in the index: {', '.join(unknown)}")
+        keep = [i for i, c in enumerate(index.chunks) if c.doc_id not in set(doc_ids)]
+        for doc_id in doc_ids:
+            del documents[doc_id]
+        manifest = {
+            **index.manifest,
+            "documents": documents,
+            "excluded": sorted(set(index.manifest.get("excluded", [])) | set(doc_ids)),
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        embeddings = np.asarray(index.embeddings[keep]) if keep else np.zeros((0, index.embeddings.shape[1]), np.float32)
+        save_index(settings.index_dir, manifest, [index.chunks[i] for i in keep], embeddings, manifest["index_factory"])
+    return IndexReport(
+        removed=sorted(doc_ids),
+        chunk_count=len(keep),
+        document_count=len(documents),
+        written=True,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _default_embedder(settings: Settings) -> Embedder:

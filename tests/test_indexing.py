@@ -106,3 +106,19 @@ def test_factory_change_rebuilds_without_embedding(settings, embedder):
     report = update_index(settings.replace(index_factory="HNSW8"), embedder=embedder)
     assert report.written and embedder.embedded_texts == []
     assert load_index(settings.index_dir).manifest["index_factory"] == "HNSW8"
+
+
+def test_remove_document_and_keep_it_out_of_rescans(settings, embedder, corpus):
+    from rag.indexing import remove_documents
+
+    update_index(settings, embedder=embedder)
+    embedder.embedded_texts.clear()
+    report = remove_documents(settings, ["rivers.md"])
+    assert report.removed == ["rivers.md"] and embedder.embedded_texts == []
+    index = load_index(settings.index_dir)
+    assert "rivers.md" not in {c.doc_id for c in index.chunks} and check_index(index) == []
+    assert not update_index(settings, embedder=embedder).written, "a re-scan must not bring it back"
+    back = update_index(settings, [corpus / "rivers.md"], embedder=embedder)
+    assert back.added == ["rivers.md"]
+    with pytest.raises(InputError, match="not in the index: nope.txt"):
+        remove_documents(settings, ["nope.txt"])

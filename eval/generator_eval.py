@@ -1,0 +1,158 @@
+"""Answer quality and latency of a generator through the real pipeline.
+
+Usage:
+    python eval/generator_eval.py --generator local [--limit N] [--out FILE]
+        (seed set: eval/seed_questions.jsonl over seeds/)
+    python eval/generator_eval.py --squad2 ../shared/data/squad2 --generator extractive [--limit N]
+        (SQuAD 2.0 sample: paragraphs written out as files and indexed in a temporary dir)
+
+Reports, per generator: answer correctness (answer contains a reference answer, over answerable
+questions), refusal rate on unanswerable questions, false-refusal rate on answerable ones, the
+share of answer sentences with a valid citation, citations pointing to a relevant source, and
+time to first token / total time p50 and p95. With --limit, answerable and unanswerable questions
+are interleaved so a prefix keeps both kinds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rag.citations import answer_sentences  # noqa: E402
+from rag.config import load_settings  # noqa: E402
+from rag.evaluation.metrics import contains_any, mean  # noqa: E402
+from rag.indexing import update_index  # noqa: E402
+from rag.pipeline import RagPipeline  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _interleave(questions: list[dict]) -> list[dict]:
+    yes = [q for q in questions if q.get("answerable", True)]
+    no = [q for q in questions if not q.get("answerable", True)]
+    out = []
+    for i in range(max(len(yes), len(no))):
+        out.extend(x[i] for x in (yes, no) if i < len(x))
+    return out
+
+
+def _squad2(data_dir: Path, workdir: Path) -> tuple[list[dict], Path]:
+    corpus = workdir / "squad2_paragraphs"
+    corpus.mkdir()
+    for line in (data_dir / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines():
+        p = json.loads(line)
+        (corpus / f"{p['_id'].replace('/', '_')}.txt").write_text(f"{p['title']}\n\n{p['text']}\n", encoding="utf-8")
+    questions = []
+    for line in (data_dir / "dev_sample400.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        q["sources"] = [f"{c.replace('/', '_')}.txt" for c in q["context_ids"]]
+        questions.append(q)
+    return questions, corpus
+
+
+def _pct(values: list[float]) -> dict:
+    if len(values) < 2:
+        return {"p50": round(values[0], 1) if values else None, "p95": None}
+    q = statistics.quantiles(values, n=20, method="inclusive")
+    return {"p50": round(statistics.median(values), 1), "p95": round(q[18], 1)}
+
+
+def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
+    items = []
+    for n, q in enumerate(questions, start=1):
+        answer = pipeline.ask(q["question"])
+        sentences = [] if answer.refused else answer_sentences(answer.text)
+        relevant = set(q.get("sources") or [])
+        item = {
+            "id": q["id"],
+            "answerable": q.get("answerable", True),
+            "answer": answer.text,
+            "refused": answer.refused,
+            "correct": contains_any(answer.text, q.get("answers") or []) if q.get("answerable", True) else None,
+            "sentences": len(sentences),
+            "uncited": len(answer.uncited),
+            "cites_relevant": (
+                any(c.source in relevant for c in answer.citations) if relevant and answer.citations else None
+            ),
+            "first_token_ms": answer.timings_ms.get("first_token", answer.timings_ms["total"]),
+            "total_ms": answer.timings_ms["total"],
+            "notes": list(answer.notes),
+        }
+        items.append(item)
+        print(
+            f"[{n}/{len(questions)}] {q['id']} refused={answer.refused} correct={item['correct']} "
+            f"{item['total_ms'] / 1000:.1f}s :: {answer.text[:100]!r}",
+            file=sys.stderr,
+            flush=True,
+        )
+    answerable = [i for i in items if i["answerable"]]
+    unanswerable = [i for i in items if not i["answerable"]]
+    sentences = sum(i["sentences"] for i in items)
+    return {
+        "questions": len(items),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "correct_on_answerable": mean([i["correct"] for i in answerable]),
+        "refusal_on_unanswerable": mean([float(i["refused"]) for i in unanswerable]),
+        "false_refusal": mean([float(i["refused"]) for i in answerable]),
+        "cited_sentence_share": (sentences - sum(i["uncited"] for i in items)) / sentences if sentences else None,
+        "cites_relevant_source": mean([float(i["cites_relevant"]) for i in items if i["cites_relevant"] is not None]),
+        "first_token_ms": _pct([i["first_token_ms"] for i in items]),
+        "total_ms": _pct([i["total_ms"] for i in items]),
+        "items": items,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generator", default="extractive")
+    parser.add_argument("--questions", default=str(REPO / "eval" / "seed_questions.jsonl"))
+    parser.add_argument("--corpus", default=str(REPO / "seeds"))
+    parser.add_argument("--squad2", help="SQuAD 2.0 sample folder (paragraphs.jsonl, dev_sample400.jsonl)")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--top-k", type=int)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.squad2:
+            questions, corpus = _squad2(Path(args.squad2), Path(tmp))
+            dataset = "squad2-sample400"
+        else:
+            questions = [
+                json.loads(x) for x in Path(args.questions).read_text(encoding="utf-8").splitlines() if x.strip()
+            ]
+            corpus, dataset = Path(args.corpus), Path(args.questions).stem
+        questions = _interleave(questions)[: args.limit]
+        settings = load_settings(
+            overrides={
+                "index_dir": str(Path(tmp) / "index"),
+                "corpus_dir": str(corpus),
+                "generator": args.generator,
+                "top_k": args.top_k,
+            }
+        )
+        update_index(settings)
+        result = {
+            "dataset": dataset,
+            "generator": args.generator,
+            "top_k": settings.top_k,
+            **evaluate(RagPipeline.from_settings(settings), questions),
+        }
+    summary = {k: v for k, v in result.items() if k != "items"}
+    print(json.dumps(summary, indent=1))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
