@@ -152,11 +152,13 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stream_answer(pipeline, question: str) -> None:
+def _stream_answer(pipeline, question: str, history: list[str] | None = None) -> None:
     """Print the answer as it is written, then the checked version's sources."""
     streamed = []
-    for event in pipeline.stream(question):
+    for event in pipeline.stream(question, history=history or ()):
         if event.answer is not None:
+            if event.answer.search_query:
+                print(f"\n  (searched for: {event.answer.search_query})")
             _print_answer(event.answer, "".join(streamed))
         else:
             streamed.append(event.text)
@@ -178,6 +180,7 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from rag.pipeline import RagPipeline
 
     pipeline = RagPipeline.from_settings(settings)
+    history: list[str] = []
     print("Ask a question about your documents (empty line or Ctrl-D to quit).")
     while True:
         try:
@@ -188,7 +191,8 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question.strip() or question.strip().lower() in ("exit", "quit"):
             return 0
         try:
-            _stream_answer(pipeline, question)
+            _stream_answer(pipeline, question, history)
+            history.append(question)
         except RagError as exc:
             print(f"error: {exc}", file=sys.stderr)
 

@@ -279,7 +279,9 @@ def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
             "excluded": sorted(set(index.manifest.get("excluded", [])) | set(doc_ids)),
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        embeddings = np.asarray(index.embeddings[keep]) if keep else np.zeros((0, index.embeddings.shape[1]), np.float32)
+        embeddings = (
+            np.asarray(index.embeddings[keep]) if keep else np.zeros((0, index.embeddings.shape[1]), np.float32)
+        )
         save_index(settings.index_dir, manifest, [index.chunks[i] for i in keep], embeddings, manifest["index_factory"])
     return IndexReport(
         removed=sorted(doc_ids),

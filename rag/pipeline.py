@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.citations import resolve_citations
 from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
+from rag.followup import standalone_query
 from rag.generators import Generation, Generator, create_generator
 from rag.generators.base import finish_generation
 from rag.index import StoredIndex, load_index
@@ -72,26 +73,34 @@ class RagPipeline:
             return Generation(REFUSAL_TEXT, True, (note,))
         return None
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer a question from the indexed documents, with checked citations."""
+    def ask(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer a question from the indexed documents, with checked citations.
+
+        Args:
+            question: the user's question.
+            k: passages to retrieve (default: settings.top_k).
+            history: earlier user questions of the conversation, oldest first; a follow-up
+                question is searched together with the previous one (see `Answer.search_query`).
+        """
         answer = None
-        for event in self.stream(question, k):
+        for event in self.stream(question, k, history):
             answer = event.answer or answer
         assert answer is not None
         return answer
 
-    def stream(self, question: str, k: int | None = None) -> Iterator[StreamEvent]:
+    def stream(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
         """Yield the answer text as the generator writes it, then the final checked `Answer`."""
         question = clean_query(question)
         started = time.perf_counter()
-        hits = self.retrieve(question, k)
+        search_query = standalone_query(question, history)
+        hits = self.retrieve(search_query or question, k)
         retrieved = time.perf_counter()
         generator = self._generator()
         generation = self._retrieval_refusal(hits)
         first_token = None
         if generation is None and generator.streams:
             pieces = []
-            for piece in generator.stream(question, hits):
+            for piece in generator.stream(search_query or question, hits):
                 if first_token is None:
                     first_token = time.perf_counter()
                 pieces.append(piece)
@@ -99,7 +108,7 @@ class RagPipeline:
             generation = finish_generation("".join(pieces))
         else:
             if generation is None:
-                generation = generator.generate(question, hits)
+                generation = generator.generate(search_query or question, hits)
             yield StreamEvent(text=generation.text)
         generated = time.perf_counter()
         cited = resolve_citations(generation.text, hits) if not generation.refused else None
@@ -123,5 +132,6 @@ class RagPipeline:
                 timings_ms=timings,
                 notes=generation.notes + (cited.notes if cited else ()),
                 uncited=cited.uncited if cited else (),
+                search_query=search_query,
             )
         )

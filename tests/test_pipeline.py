@@ -88,3 +88,11 @@ def test_retrieval_gate_refuses_without_calling_generator(settings, embedder):
     answer = pipeline.ask("Where was the Fuji apple developed?")
     assert answer.refused and generator.calls == []
     assert "below min_score 0.99" in answer.notes[0]
+
+
+def test_follow_up_is_searched_with_the_previous_question(pipeline):
+    first = "Where was the Fuji apple developed?"
+    answer = pipeline.ask("When was it developed?", history=[first])
+    assert answer.search_query == f"{first} When was it developed?"
+    assert answer.passages[0].chunk.source == "apples.txt"
+    assert pipeline.ask(first, history=["Something else entirely?"]).search_query is None
