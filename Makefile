@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` (set up, index seeds/, start asking) and `make test`.
+# Two commands for a newcomer: `make run` (set up, index seeds/, open the chat UI on 127.0.0.1:7860)
+# and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,12 +22,13 @@ index: install
 	$(BIN)/rag index
 
 run: index
+	$(BIN)/python app.py
+
+chat: index
 	$(BIN)/rag chat
 
-chat: run
-
 test: install
-	$(BIN)/ruff check rag tests eval bench
+	$(BIN)/ruff check app.py rag tests eval bench
 	$(BIN)/python -m pytest
 
 bench: index

@@ -106,6 +106,7 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
             "chunk_overlap": 5,
             "min_score": 0.0,
             "min_sentence_score": 0.0,
+            "generator": "extractive",
         },
     )
 

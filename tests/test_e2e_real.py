@@ -22,7 +22,8 @@ from tests.conftest import REPO, SEEDS
 pytestmark = pytest.mark.slow
 
 CITIC_FILE = "000_8ffd45b442800ac1.txt"
-OFFLINE_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+# The extractive generator here; the local LLM has its own tests in tests/generators/test_local.py.
+OFFLINE_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAG_GENERATOR": "extractive"}
 
 
 def rag(*args: str, cwd: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -90,7 +91,7 @@ def test_reindex_unchanged_embeds_nothing_and_edit_embeds_one_file(workdir):
 
 def test_seed_question_set_quality_floor(workdir):
     """Guards the measured quality (hit@3 0.98, answer containment 0.91 at the time of writing)."""
-    settings = load_settings(env={}, overrides={"index_dir": str(workdir / "index")})
+    settings = load_settings(env={}, overrides={"index_dir": str(workdir / "index"), "generator": "extractive"})
     pipeline = RagPipeline.from_settings(settings)
     questions = [json.loads(x) for x in (REPO / "eval" / "seed_questions.jsonl").read_text().splitlines() if x.strip()]
     answerable = [q for q in questions if q.get("answerable", True)]
