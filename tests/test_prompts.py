@@ -10,7 +10,7 @@ def test_passages_numbered_and_fenced():
     prompt = render_answer_prompt("What?", hits)
     assert '[1] (from "Title A")' in prompt and '[2] (from "Title B")' in prompt
     assert prompt.count(">>>") == 2, "a passage must not be able to close its own fence"
-    assert "Question: What?" in prompt
+    assert prompt.count("Question: What?") == 2, "the question comes before and after the sources"
 
 
 def test_system_prompt_treats_passages_as_data():
