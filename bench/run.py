@@ -2,6 +2,9 @@
 
 Usage: python bench/run.py [--docs 400] [--out bench/results.json]
 
+Local LLM generation (time to first token, total, tokens/s) is measured on the first answerable
+seed questions when llama-cpp-python and the packaged model are installed.
+
 Indexing is measured on SciFact abstracts (../shared/data/scifact, first --docs documents) written
 out as .txt files, or on the seed articles repeated when that data is absent. Both throughputs are
 measured in the same process on the same chunk texts with a warm model, so their ratio shows the
@@ -115,10 +118,69 @@ def bench_latency(rounds: int) -> dict:
     }
 
 
+def bench_generation(n_questions: int) -> dict:
+    """Local LLM: time to first token, total time, prompt and answer tokens, tokens/s (warm model)."""
+    from rag.generators import local_generator_available
+
+    settings = load_settings(overrides={"generator": "local"})
+    if not local_generator_available(settings):
+        return {"skipped": "llama-cpp-python or the local model is not installed (pip install -e '.[local]')"}
+    from rag.prompts import build_messages
+
+    pipeline = RagPipeline.from_settings(settings)
+    questions = [
+        json.loads(line)
+        for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    questions = [q["question"] for q in questions if q.get("answerable", True)][:n_questions]
+    pipeline.ask(questions[0])  # warm: model loaded, system prompt cached
+    generator = pipeline.generator
+    llm = generator._model()
+    rows = []
+    for q in questions:
+        hits = pipeline.retrieve(q)
+        prompt = "".join(m["content"] for m in build_messages(q, hits))
+        started = time.perf_counter()
+        first = None
+        pieces = []
+        for piece in generator.stream(q, hits):
+            first = first or time.perf_counter()
+            pieces.append(piece)
+        total = time.perf_counter() - started
+        answer_tokens = len(llm.tokenize("".join(pieces).encode(), add_bos=False))
+        decode_s = total - ((first or started) - started)
+        rows.append(
+            {
+                "prompt_tokens": len(llm.tokenize(prompt.encode(), add_bos=False)),
+                "answer_tokens": answer_tokens,
+                "first_token_ms": ((first or started) - started) * 1000,
+                "total_ms": total * 1000,
+                "decode_tokens_per_s": answer_tokens / decode_s if decode_s > 0 else None,
+            }
+        )
+    return {
+        "model": settings.local_model,
+        "threads": generator.n_threads,
+        "questions": len(rows),
+        "prompt_tokens_mean": round(statistics.mean(r["prompt_tokens"] for r in rows), 1),
+        "answer_tokens_mean": round(statistics.mean(r["answer_tokens"] for r in rows), 1),
+        "first_token": _percentiles([r["first_token_ms"] for r in rows]),
+        "total": _percentiles([r["total_ms"] for r in rows]),
+        "decode_tokens_per_s_mean": round(
+            statistics.mean(r["decode_tokens_per_s"] for r in rows if r["decode_tokens_per_s"]), 2
+        ),
+        "prompt_tokens_per_s_mean": round(
+            statistics.mean(r["prompt_tokens"] / (r["first_token_ms"] / 1000) for r in rows if r["first_token_ms"]), 1
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--generation-questions", type=int, default=5, help="local LLM questions (0: skip)")
     parser.add_argument("--out", default="bench/results.json")
     args = parser.parse_args()
     settings = load_settings()
@@ -134,6 +196,9 @@ def main() -> None:
         },
         "indexing": bench_indexing(args.docs, {}),
         "latency": bench_latency(args.rounds),
+        "generation_local": bench_generation(args.generation_questions)
+        if args.generation_questions
+        else {"skipped": "--generation-questions 0"},
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -60,8 +60,9 @@ _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
 def normalize_answer(text: str) -> str:
-    """SQuAD normalization: lower case, no punctuation or articles, single spaces."""
-    text = text.replace("\u2011", "-").replace("\u2010", "-").lower()
+    """SQuAD normalization (lower case, no punctuation or articles, single spaces), with "%" read
+    as "percent" so "10%" matches a reference "10 percent"."""
+    text = text.replace("\u2011", "-").replace("\u2010", "-").replace("%", " percent").lower()
     text = "".join(ch for ch in text if ch not in string.punctuation)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())

@@ -42,5 +42,6 @@ def test_answer_normalization_and_matching():
     assert normalize_answer("The  Five\u2011Year Plan!") == normalize_answer("five-year plan") == "fiveyear plan"
     assert contains_any("It was Ming Ming, the economist.", ["ming ming"]) == 1.0
     assert contains_any("Nobody.", ["Ming Ming"]) == 0.0
+    assert contains_any("It grew 10% a year", ["10 percent"]) == 1.0
     assert token_f1("Ming Ming said", ["Ming Ming"]) == pytest.approx(0.8)
     assert token_f1("", ["a"]) == 0.0
