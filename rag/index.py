@@ -245,14 +245,11 @@ def save_index(
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(_chunk_to_json(chunk) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
     with (tmp / "embeddings.npy").open("wb") as fh:
         np.save(fh, np.ascontiguousarray(embeddings, dtype=np.float32))
-        fh.flush()
-        os.fsync(fh.fileno())
     store.write(tmp / "vectors.faiss")
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Everything on disk before the generation becomes visible.
     for f in tmp.iterdir():
         with f.open("rb") as fh:
             os.fsync(fh.fileno())
