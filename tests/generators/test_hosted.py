@@ -226,7 +226,7 @@ def test_request_carries_model_temperature_passages_and_question(server: FakeSer
     user = body["messages"][1]["content"]
     assert "[1]" in user and "Apples grow on trees in orchards." in user
     assert "[2]" in user and "developed in Japan in the 1930s" in user
-    assert QUESTION in user and user.index("[2]") < user.index(QUESTION)
+    assert QUESTION in user and user.index("[2]") < user.rindex(QUESTION), "the question is repeated after the sources"
 
 
 def test_stream_yields_pieces_in_order_and_matches_generate(server: FakeServer, make: Any) -> None:
