@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import logging
 import os
 from dataclasses import dataclass
@@ -61,14 +62,6 @@ def packaged_model_available(name: str) -> bool:
     if spec is None:
         return False
     return all(importlib.util.find_spec(m) is not None for m in spec.modules)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _assemble(spec: PackagedGGUF, target: Path) -> None:
