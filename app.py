@@ -233,7 +233,7 @@ def build_app(settings: Settings, backend: UiBackend | None = None, concurrency:
                 return [], format_error(exc)
             if not hits:
                 return [], "No passages in the index."
-            return hit_rows(hits), f"{len(hits)} passages, ranked by dense (cosine) score."
+            return hit_rows(hits), f"{len(hits)} passages, {backend.ranking_description()}."
 
         pg_btn.click(playground, [pg_query, pg_k], [pg_table, pg_info], api_name="search")
         pg_query.submit(playground, [pg_query, pg_k], [pg_table, pg_info], api_visibility="private")

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from rag.config import GENERATORS, Settings, load_settings
+from rag.config import GENERATORS, RETRIEVAL_MODES, Settings, load_settings
 from rag.errors import RagError
 from rag.types import Answer, Hit
 
@@ -46,6 +46,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="show the passages retrieved for a query")
     p.add_argument("query")
     p.add_argument("-k", "--top-k", type=int, help="number of passages")
+    p.add_argument("--explain", action="store_true", help="show dense, lexical, fused and reranked ranks")
+    p.add_argument("--retrieval", choices=RETRIEVAL_MODES, help="override setting 'retrieval'")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("ask", help="answer one question with citations")
@@ -63,6 +65,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="JSONL output; ids already in it are skipped")
     p.add_argument("-k", "--top-k", type=int)
     _generator_option(p)
+
+    from rag.evaluation import beir
+    from rag.evaluation.commands import add_parsers as add_eval_parsers
+
+    add_eval_parsers(sub)
+    beir.add_parser(sub)
     return parser
 
 
@@ -71,6 +79,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "index_dir": args.index_dir,
         "top_k": getattr(args, "top_k", None),
         "generator": getattr(args, "generator", None),
+        "retrieval": getattr(args, "retrieval", None),
     }
     return load_settings(args.config, overrides=overrides)
 
@@ -81,9 +90,23 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _print_hits(hits: list[Hit]) -> None:
+def _print_hits(hits: list[Hit], explain: bool = False) -> None:
+    from rag.retrieval import explain as explain_hit
+
     for hit in hits:
         print(f"{hit.rank:>2}. score {hit.score:.3f}  {hit.chunk.source}  ({hit.chunk.chunk_id})")
+        if explain:
+            e = explain_hit(hit)
+            ranks = "  ".join(
+                f"{label} {'-' if e[key] is None else e[key]}"
+                for label, key in (
+                    ("dense rank", "dense_rank"),
+                    ("lexical rank", "lexical_rank"),
+                    ("fused rank", "fused_rank"),
+                    ("rerank score", "reranked"),
+                )
+            )
+            print(f"    similarity {e['similarity']:.3f}  BM25 {e['bm25'] if e['bm25'] is not None else '-'}  {ranks}")
         print(textwrap.indent(textwrap.fill(hit.chunk.text, 96), "    "))
 
 
@@ -128,6 +151,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from rag.pipeline import RagPipeline
+    from rag.retrieval import explain as explain_hit
 
     hits = RagPipeline.from_settings(settings).retrieve(args.query)
     if args.json:
@@ -141,6 +165,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
                         "source": h.chunk.source,
                         "title": h.chunk.title,
                         "text": h.chunk.text,
+                        **({"explain": explain_hit(h)} if args.explain else {}),
                     }
                     for h in hits
                 ],
@@ -148,7 +173,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     else:
-        _print_hits(hits)
+        _print_hits(hits, explain=args.explain)
     return 0
 
 
@@ -210,7 +235,19 @@ def _cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_COMMANDS = {"index": _cmd_index, "search": _cmd_search, "ask": _cmd_ask, "chat": _cmd_chat, "batch": _cmd_batch}
+def _commands() -> dict:
+    from rag.evaluation import beir
+    from rag.evaluation.commands import COMMANDS as EVAL_COMMANDS
+
+    return {
+        "index": _cmd_index,
+        "search": _cmd_search,
+        "ask": _cmd_ask,
+        "chat": _cmd_chat,
+        "batch": _cmd_batch,
+        "eval-retrieval": beir.command,
+        **EVAL_COMMANDS,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
     try:
         settings = _settings(args)
-        return _COMMANDS[args.command](args, settings)
+        return _commands()[args.command](args, settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ __all__ = ["Settings", "load_settings", "DEFAULT_EMBEDDER"]
 
 DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 GENERATORS = ("auto", "extractive", "local", "hosted")
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+FUSIONS = ("convex", "rrf")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,16 @@ class Settings:
     chunk_overlap: int = 16
     index_factory: str = "Flat"
     top_k: int = 5
+    # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "lexical"; tuned on SciFact train and
+    # the seed set (eval/tune_retrieval.py, eval/RESULTS.md).
+    retrieval: str = "hybrid"
+    fusion: str = "convex"  # "convex" (min-max normalized scores) or "rrf"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    retrieval_candidates: int = 50  # taken from each retriever before fusing
+    # Cross-encoder reranking of the fused short list: a local model path ("" = off; none ships offline).
+    reranker: str = ""
+    rerank_candidates: int = 20
     # "auto": the local LLM when llama-cpp-python and its model are installed, else extractive.
     # The default stays extractive while the local 1.5B model answers fewer seed questions
     # correctly (0.59 vs 0.91; eval/RESULTS.md); pick "local" or "auto" to use it.
@@ -73,7 +85,17 @@ class Settings:
                 raise ConfigError(f"setting {f.name!r} must be {f.type}, got {value!r}")
             if not isinstance(value, expected):
                 raise ConfigError(f"setting {f.name!r} must be {f.type}, got {value!r}")
-        positive = ("embed_batch_size", "chunk_size", "top_k", "max_answer_sentences", "max_tokens", "n_ctx")
+        positive = (
+            "embed_batch_size",
+            "chunk_size",
+            "top_k",
+            "max_answer_sentences",
+            "max_tokens",
+            "n_ctx",
+            "rrf_k",
+            "retrieval_candidates",
+            "rerank_candidates",
+        )
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name!r} must be at least 1, got {getattr(self, name)}")
@@ -89,6 +111,12 @@ class Settings:
             raise ConfigError("settings 'n_threads' and 'hosted_max_retries' must be >= 0, 'hosted_timeout' > 0")
         if not 0 < self.sentence_score_ratio <= 1:
             raise ConfigError("setting 'sentence_score_ratio' must be in (0, 1]")
+        if self.retrieval not in RETRIEVAL_MODES:
+            raise ConfigError(f"setting 'retrieval' is {self.retrieval!r}; choose one of {', '.join(RETRIEVAL_MODES)}")
+        if self.fusion not in FUSIONS:
+            raise ConfigError(f"setting 'fusion' is {self.fusion!r}; choose one of {', '.join(FUSIONS)}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"setting 'dense_weight' must be between 0 and 1, got {self.dense_weight}")
         if self.generator not in GENERATORS:
             raise ConfigError(f"setting 'generator' is {self.generator!r}; choose one of {', '.join(GENERATORS)}")
 

@@ -2,7 +2,7 @@
 
 Layout of the index directory:
     CURRENT              name of the live generation (replaced atomically with os.replace)
-    gen-<stamp>/         manifest.json, chunks.jsonl, embeddings.npy, vectors.faiss
+    gen-<stamp>/         manifest.json, chunks.jsonl, embeddings.npy, vectors.faiss, lexical/ (BM25)
     .lock                held while a writer runs
 
 A writer builds a new generation in a temporary directory, renames it into place and then
@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from rag.lexical import LEXICAL_DIR, LexicalIndex
 from rag.types import Chunk
 
 __all__ = [
@@ -39,7 +40,9 @@ __all__ = [
     "check_index",
 ]
 
-SCHEMA_VERSION = 1
+# 2 added the BM25 index (lexical/); a version-1 index is still read, its BM25 index built in memory.
+SCHEMA_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 _CURRENT = "CURRENT"
 
 
@@ -108,6 +111,7 @@ class StoredIndex:
     chunks: list[Chunk]
     embeddings: np.ndarray
     store: VectorStore
+    lexical: LexicalIndex
 
     @property
     def embedder_name(self) -> str:
@@ -173,7 +177,7 @@ def load_index(index_dir: str | Path) -> StoredIndex:
     except (OSError, json.JSONDecodeError) as exc:
         raise IndexCorruptError(f"{gen}/manifest.json unreadable ({exc}); run `rag index --rebuild`") from None
     version = manifest.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in _READABLE_VERSIONS:
         raise IndexMismatchError(
             f"the index in {index_dir}/ has schema version {version}, this program reads version "
             f"{SCHEMA_VERSION}; run `rag index --rebuild`"
@@ -186,11 +190,15 @@ def load_index(index_dir: str | Path) -> StoredIndex:
                 chunks.append(Chunk(**record))
         embeddings = np.load(gen / "embeddings.npy", mmap_mode="r")
         store = FaissStore.read(gen / "vectors.faiss")
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        if version == 1:
+            lexical = LexicalIndex.build([c.text for c in chunks])
+        else:
+            lexical = LexicalIndex.read(gen / LEXICAL_DIR)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(
             f"index files in {gen} unreadable ({type(exc).__name__}); run `rag index --rebuild`"
         ) from None
-    index = StoredIndex(path=gen, manifest=manifest, chunks=chunks, embeddings=embeddings, store=store)
+    index = StoredIndex(path=gen, manifest=manifest, chunks=chunks, embeddings=embeddings, store=store, lexical=lexical)
     problems = check_index(index)
     if problems:
         raise IndexCorruptError(f"index in {index_dir}/ is inconsistent: {problems[0]}; run `rag index --rebuild`")
@@ -198,11 +206,13 @@ def load_index(index_dir: str | Path) -> StoredIndex:
 
 
 def check_index(index: StoredIndex) -> list[str]:
-    """Consistency problems, empty when FAISS, chunk records, embeddings and manifest agree."""
+    """Consistency problems, empty when FAISS, BM25, chunk records, embeddings and manifest agree."""
     problems = []
     n_chunks = len(index.chunks)
     if index.store.count != n_chunks:
         problems.append(f"FAISS holds {index.store.count} vectors but there are {n_chunks} chunk records")
+    if index.lexical.count != n_chunks:
+        problems.append(f"the BM25 index holds {index.lexical.count} rows but there are {n_chunks} chunk records")
     if index.embeddings.shape[0] != n_chunks:
         problems.append(f"{index.embeddings.shape[0]} stored embeddings for {n_chunks} chunks")
     if index.manifest.get("chunk_count") != n_chunks:
@@ -248,11 +258,14 @@ def save_index(
     with (tmp / "embeddings.npy").open("wb") as fh:
         np.save(fh, np.ascontiguousarray(embeddings, dtype=np.float32))
     store.write(tmp / "vectors.faiss")
+    LexicalIndex.build([c.text for c in chunks]).write(tmp / LEXICAL_DIR)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     # Everything on disk before the generation becomes visible.
-    for f in tmp.iterdir():
-        with f.open("rb") as fh:
-            os.fsync(fh.fileno())
+    for f in tmp.rglob("*"):
+        if f.is_file():
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(tmp / LEXICAL_DIR)
     _fsync_dir(tmp)
     gen = index_dir / name
     os.replace(tmp, gen)

@@ -13,7 +13,8 @@ from rag.followup import standalone_query
 from rag.generators import Generation, Generator, create_generator
 from rag.generators.base import finish_generation
 from rag.index import StoredIndex, load_index
-from rag.retrieval import Retriever, clean_query
+from rag.rerank import create_reranker
+from rag.retrieval import RetrievalOptions, Retriever, clean_query
 from rag.types import REFUSAL_TEXT, Answer, Hit, StreamEvent
 
 __all__ = ["RagPipeline"]
@@ -50,7 +51,12 @@ class RagPipeline:
                 self.embedder = create_embedder(
                     self.settings.embedder, batch_size=self.settings.embed_batch_size, device=self.settings.device
                 )
-            self._retriever = Retriever(self.index, self.embedder)
+            self._retriever = Retriever(
+                self.index,
+                self.embedder,
+                RetrievalOptions.from_settings(self.settings),
+                create_reranker(self.settings.reranker, self.settings.device),
+            )
         return self._retriever
 
     def _generator(self) -> Generator:
@@ -68,8 +74,9 @@ class RagPipeline:
         """The first refusal gate, shared by all generators: nothing close enough was retrieved."""
         if not hits:
             return Generation(REFUSAL_TEXT, True, ("no passages retrieved",))
-        if hits[0].score < self.settings.min_score:
-            note = f"best passage score {hits[0].score:.2f} below min_score {self.settings.min_score}"
+        best = max(hit.similarity for hit in hits)
+        if best < self.settings.min_score:
+            note = f"best passage similarity {best:.2f} below min_score {self.settings.min_score}"
             return Generation(REFUSAL_TEXT, True, (note,))
         return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Document", "Chunk", "Hit", "Citation", "Answer", "StreamEvent", "REFUSAL_TEXT"]
+__all__ = ["Document", "Chunk", "Hit", "HitSignals", "Citation", "Answer", "StreamEvent", "REFUSAL_TEXT"]
 
 REFUSAL_TEXT = "I could not find this in the documents."
 
@@ -48,12 +48,39 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class HitSignals:
+    """Why a chunk was ranked where it is: each retriever's score and rank (None = not in its list).
+
+    `dense_score` is the cosine similarity to the query, filled in for every hit (also for hits
+    found only lexically), because the retrieval refusal gate reads it.
+    """
+
+    dense_score: float
+    lexical_score: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    fused_score: float | None = None
+    fused_rank: int | None = None
+    rerank_score: float | None = None
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A retrieved chunk with its score (cosine similarity for dense search) and 1-based rank."""
+    """A retrieved chunk with its ranking score and 1-based rank.
+
+    `score` is what the ranking used: cosine similarity (dense), BM25 (lexical), the fused score
+    (hybrid) or the reranker's score. `signals` explains it.
+    """
 
     chunk: Chunk
     score: float
     rank: int
+    signals: HitSignals | None = None
+
+    @property
+    def similarity(self) -> float:
+        """Cosine similarity between question and passage (the refusal gate's measure)."""
+        return self.signals.dense_score if self.signals is not None else self.score
 
 
 @dataclass(frozen=True)
@@ -120,6 +147,7 @@ class Answer:
                     "source": h.chunk.source,
                     "title": h.chunk.title,
                     "score": round(h.score, 6),
+                    "similarity": round(h.similarity, 6),
                     "start": h.chunk.start,
                     "end": h.chunk.end,
                     "text": h.chunk.text,

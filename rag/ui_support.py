@@ -116,7 +116,20 @@ def validate_upload(path: str | Path, name: str | None = None, max_bytes: int = 
 
 # ---------------------------------------------------------------- formatting
 
-HIT_HEADERS = ["rank", "dense score", "source", "title", "chars", "text"]
+HIT_HEADERS = [
+    "rank",
+    "score",
+    "source",
+    "similarity",
+    "dense rank",
+    "lexical rank",
+    "BM25",
+    "fused rank",
+    "rerank score",
+    "title",
+    "chars",
+    "text",
+]
 DOCUMENT_HEADERS = ["document", "title", "chunks", "indexed", "origin"]
 
 
@@ -230,10 +243,27 @@ def chat_text(answer: Answer) -> str:
 
 def hit_rows(hits: Sequence[Hit]) -> list[list]:
     """Rows for the retrieval playground table (columns `HIT_HEADERS`)."""
-    return [
-        [h.rank, round(h.score, 4), h.chunk.source, h.chunk.title, f"{h.chunk.start}-{h.chunk.end}", h.chunk.text]
-        for h in hits
-    ]
+    from rag.retrieval import explain
+
+    rows = []
+    for h in hits:
+        e = explain(h)
+        rows.append(
+            [
+                e["rank"],
+                e["score"],
+                h.chunk.source,
+                e["similarity"],
+                *(
+                    "" if e[key] is None else e[key]
+                    for key in ("dense_rank", "lexical_rank", "bm25", "fused_rank", "reranked")
+                ),
+                h.chunk.title,
+                f"{h.chunk.start}-{h.chunk.end}",
+                h.chunk.text,
+            ]
+        )
+    return rows
 
 
 def _inside(path: str | Path, folder: Path) -> bool:
@@ -439,6 +469,15 @@ class UiBackend:
 
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         return self.pipeline(ChatOptions(generator="extractive", top_k=k)).retrieve(query, k)
+
+    def ranking_description(self) -> str:
+        """How the playground's passages are ranked, in words."""
+        s = self.settings
+        if s.retrieval == "hybrid":
+            how = f"ranked by hybrid search (BM25 + dense, {s.fusion} fusion)"
+        else:
+            how = f"ranked by {s.retrieval} search"
+        return how + (f", reranked by {s.reranker}" if s.reranker else "")
 
     # -- documents
 

@@ -175,11 +175,11 @@ def test_browser_chat_sources_upload_and_follow_up(server, tmp_path):
             assert shot.stat().st_size > 10_000
             shutil.copyfile(shot, SCREENSHOT_COPY)
 
-            # Retrieval playground: ranked chunks with dense scores.
+            # Retrieval playground: ranked chunks with each retriever's rank.
             page.get_by_role("tab", name="Retrieval playground").click()
             page.locator("#pg-query textarea").fill("chief economist CITIC Securities")
             page.locator("#pg-btn").click()
-            expect(page.locator("#pg-info")).to_contain_text("ranked by dense")
+            expect(page.locator("#pg-info")).to_contain_text("ranked by hybrid search")
             expect(page.locator("#pg-table")).to_contain_text(CITIC_FILE)
         finally:
             browser.close()
