@@ -1,0 +1,142 @@
+"""Calibrate the faithfulness judges on HaluEval QA and cache the result in eval/judge_calibration.json.
+
+Usage:
+    python eval/calibrate_judges.py --judge overlap   # tune on items 0-249, measure on 250-499
+    python eval/calibrate_judges.py --judge llm --limit 40   # local 1.5B model, items 250-289 (slow)
+    python eval/calibrate_judges.py --judge nli --nli-model PATH [--limit N]
+
+The overlap judge's weights and threshold are grid-searched on the first half (tuning split)
+and its accuracy/AUROC are reported on the second half only; the chosen values are printed so
+they can be set as DEFAULT_WEIGHTS / DEFAULT_THRESHOLD in rag/evaluation/judges.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rag.config import load_settings  # noqa: E402
+from rag.embeddings import create_embedder  # noqa: E402
+from rag.evaluation.calibration import calibrate, claim_text, read_halueval, save_calibration  # noqa: E402
+from rag.evaluation.judges import OverlapJudge, create_judge, overlap_features  # noqa: E402
+from rag.evaluation.metrics import auroc  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "halueval" / "qa_sample500.jsonl"
+SPLIT = 250
+
+
+def _features(judge: OverlapJudge, items: list[dict]) -> list[tuple[dict, bool]]:
+    rows = []
+    for item in items:
+        for answer, label in ((item["right_answer"], True), (item["hallucinated_answer"], False)):
+            claim = claim_text(item["question"], answer)
+            features = overlap_features(claim, [item["knowledge"]])
+            features["similarity"] = judge.similarity(claim, [item["knowledge"]])
+            rows.append((features, label))
+    return rows
+
+
+def _evaluate(judge: OverlapJudge, rows: list[tuple[dict, bool]]) -> tuple[float, float]:
+    scores = [judge.score(f) for f, _ in rows]
+    labels = [y for _, y in rows]
+    accuracy = sum((s >= judge.threshold) == y for s, y in zip(scores, labels, strict=True)) / len(rows)
+    return accuracy, auroc(scores, labels) or 0.0
+
+
+_KEYS = ("words", "window", "numbers", "names", "similarity")
+
+
+def _matrix(rows: list[tuple[dict, bool]]):
+    import numpy as np
+
+    values = np.array([[f.get(k) if f.get(k) is not None else np.nan for k in _KEYS] for f, _ in rows])
+    return values, np.array([y for _, y in rows])
+
+
+def _best_threshold(scores, labels) -> tuple[float, float]:
+    import numpy as np
+
+    best = (-1.0, 0.0)
+    for threshold in np.unique(np.round(scores, 3)):
+        acc = float(np.mean((scores >= threshold) == labels))
+        if acc > best[0]:
+            best = (acc, float(threshold))
+    return best
+
+
+def tune_overlap(items: list[dict], embedder) -> dict:
+    import numpy as np
+
+    base = OverlapJudge(embedder)
+    tune_x, tune_y = _matrix(_features(base, items[:SPLIT]))
+    defined = ~np.isnan(tune_x)
+    filled = np.nan_to_num(tune_x)
+    best = None
+    grid = [0.0, 0.1, 0.2, 0.3, 0.4]
+    for w in itertools.product(grid, repeat=5):
+        if sum(w) == 0:
+            continue
+        weight = np.array(w)
+        denom = (defined * weight).sum(axis=1)
+        scores = np.where(denom > 0, (filled * weight).sum(axis=1) / np.where(denom > 0, denom, 1), 0.0)
+        acc, threshold = _best_threshold(scores, tune_y)
+        if best is None or acc > best[0]:
+            best = (acc, dict(zip(_KEYS, w, strict=True)), round(threshold, 3))
+    _, weights, threshold = best
+    judge = OverlapJudge(embedder, weights=weights, threshold=threshold)
+    tune_acc, tune_auc = _evaluate(judge, _features(judge, items[:SPLIT]))
+    test_acc, test_auc = _evaluate(judge, _features(judge, items[SPLIT:]))
+    return {
+        "judge": "overlap",
+        "weights": weights,
+        "threshold": threshold,
+        "tuned_on": f"items 1-{SPLIT}",
+        "measured_on": f"items {SPLIT + 1}-{len(items)}",
+        "items": len(items) - SPLIT,
+        "decisions": 2 * (len(items) - SPLIT),
+        "accuracy": round(test_acc, 6),
+        "auroc": round(test_auc, 6),
+        "tuning_accuracy": round(tune_acc, 6),
+        "tuning_auroc": round(tune_auc, 6),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--judge", choices=("overlap", "llm", "nli"), default="overlap")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--limit", type=int, default=40, help="items for llm/nli, taken from the held-out half")
+    parser.add_argument("--nli-model")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "judge_calibration.json")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args()
+    items = read_halueval(args.data)
+    settings = load_settings()
+    embedder = create_embedder(settings.embedder, batch_size=settings.embed_batch_size, device=settings.device)
+    if args.judge == "overlap":
+        result = tune_overlap(items, embedder)
+        name = "overlap"
+    else:
+        judge = create_judge(args.judge, settings, embedder, nli_model=args.nli_model)
+        subset = items[SPLIT : SPLIT + args.limit]
+        result = calibrate(judge, subset, progress=lambda n: print(f"{n}/{len(subset)}", file=sys.stderr, flush=True))
+        result.update({"judge": judge.name, "measured_on": f"items {SPLIT + 1}-{SPLIT + len(subset)}"})
+        name = judge.name
+    result["data"] = args.data.name
+    result["command"] = "python " + " ".join(["eval/calibrate_judges.py", *sys.argv[1:]])
+    print(json.dumps(result, indent=2, sort_keys=True))
+    if not args.no_save:
+        save_calibration(name, result, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
