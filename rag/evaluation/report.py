@@ -43,8 +43,8 @@ def summarize(items: list[dict], judge: dict, k: int) -> dict:
         def stat(idx: np.ndarray, key: str = key) -> float | None:
             return abstention_scores([refused[i] for i in idx], [answerable[i] for i in idx])[key]
 
-        low, high = bootstrap_stat_ci(len(items), stat)
         value = abst[key]
+        low, high = bootstrap_stat_ci(len(items), stat) if value is not None else (None, None)
         refusal[f"abstention_{key}"] = {
             "mean": round(value, 6) if value is not None else None,
             "ci_low": low,
