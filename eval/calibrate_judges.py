@@ -127,7 +127,9 @@ def main() -> int:
     else:
         judge = create_judge(args.judge, settings, embedder, nli_model=args.nli_model)
         subset = items[SPLIT : SPLIT + args.limit]
-        result = calibrate(judge, subset, progress=lambda n: print(f"{n}/{len(subset)}", file=sys.stderr, flush=True))
+        result = calibrate(
+            judge, subset, progress=lambda n, ok: print(f"{n}/{len(subset)} correct {ok}/{2 * n}", file=sys.stderr, flush=True)
+        )
         result.update({"judge": judge.name, "measured_on": f"items {SPLIT + 1}-{SPLIT + len(subset)}"})
         name = judge.name
     result["data"] = args.data.name

@@ -45,9 +45,11 @@ def claim_text(question: str, answer: str) -> str:
 
 
 def calibrate(
-    judge: Judge, items: list[dict], progress: Callable[[int], None] | None = None
+    judge: Judge, items: list[dict], progress: Callable[[int, int], None] | None = None
 ) -> dict[str, float | int | None]:
-    """Accuracy (over 2 decisions per item) and AUROC of the judge's score on right vs hallucinated."""
+    """Accuracy (over 2 decisions per item) and AUROC of the judge's score on right vs hallucinated.
+
+    `progress(items done, correct decisions so far)` is called after each item."""
     scores: list[float] = []
     labels: list[bool] = []
     correct = 0
@@ -58,7 +60,7 @@ def calibrate(
             labels.append(label)
             correct += verdict.supported == label
         if progress:
-            progress(n)
+            progress(n, correct)
     area = auroc(scores, labels)
     return {
         "items": len(items),
