@@ -1,5 +1,8 @@
 """Benchmarks: indexing throughput against raw model.encode, and query latency.
 
+Retrieval latency per configuration (dense, BM25, hybrid RRF, hybrid convex) is measured on the
+indexing benchmark's index with SciFact claims as queries (query embedding included).
+
 Usage: python bench/run.py [--docs 400] [--out bench/results.json]
 
 Local LLM generation (time to first token, total, tokens/s) is measured on the first answerable
@@ -73,10 +76,12 @@ def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
         started = time.perf_counter()
         report = update_index(settings, embedder=embedder)
         index_s = time.perf_counter() - started
-        texts = [c.text for c in load_index(settings.index_dir).chunks]
+        index = load_index(settings.index_dir)
+        texts = [c.text for c in index.chunks]
         started = time.perf_counter()
         embedder.embed_documents(texts)
         encode_s = time.perf_counter() - started
+        retrieval = bench_retrieval_configs(index, embedder)
     index_rate = report.chunk_count / index_s
     encode_rate = len(texts) / encode_s
     return {
@@ -88,7 +93,37 @@ def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
         "raw_encode_seconds": round(encode_s, 2),
         "raw_encode_chunks_per_s": round(encode_rate, 1),
         "index_to_encode_ratio": round(index_rate / encode_rate, 3),
+        "retrieval_latency_by_config": retrieval,
     }
+
+
+def bench_retrieval_configs(index, embedder, n_queries: int = 200) -> dict:
+    """Query latency (embedding included) per retrieval configuration on the same index and queries."""
+    from rag.retrieval import RetrievalOptions, Retriever
+
+    queries_path = SCIFACT.parent / "queries.jsonl"
+    if queries_path.is_file():
+        lines = queries_path.read_text(encoding="utf-8").splitlines()[:n_queries]
+        queries = [json.loads(line)["text"] for line in lines]
+    else:
+        queries = [c.text[:80] for c in index.chunks[:n_queries]]
+    configs = {
+        "dense": RetrievalOptions(mode="dense"),
+        "lexical": RetrievalOptions(mode="lexical"),
+        "hybrid_rrf": RetrievalOptions(mode="hybrid", fusion="rrf"),
+        "hybrid_convex (default)": RetrievalOptions.from_settings(load_settings()),
+    }
+    out = {"chunks": len(index.chunks), "queries": len(queries), "k": 5}
+    for name, options in configs.items():
+        retriever = Retriever(index, embedder, options)
+        retriever.search(queries[0], 5)
+        samples = []
+        for q in queries:
+            t = time.perf_counter()
+            retriever.search(q, 5)
+            samples.append((time.perf_counter() - t) * 1000)
+        out[name] = _percentiles(samples)
+    return out
 
 
 def bench_latency(rounds: int) -> dict:

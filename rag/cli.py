@@ -66,6 +66,15 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", "--top-k", type=int)
     _generator_option(p)
 
+    p = sub.add_parser("finetune", help="fine-tune the embedder on your (question, passage) pairs")
+    p.add_argument(
+        "pairs", help='JSONL: {"question": ..., "passage": ...} per line (or RAGAS user_input/reference_contexts)'
+    )
+    p.add_argument("--out", required=True, help="folder for the new model; then set embedder = this folder")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--learning-rate", type=float, default=2e-5)
+
     from rag.evaluation import beir
     from rag.evaluation.commands import add_parsers as add_eval_parsers
 
@@ -137,7 +146,10 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         for problem in problems:
             print(f"problem: {problem}", file=sys.stderr)
         if not problems:
-            print(f"ok: {len(index.manifest['documents'])} documents, {len(index.chunks)} chunks, consistent")
+            print(
+                f"ok: {len(index.manifest['documents'])} documents, {len(index.chunks)} chunks; "
+                "FAISS, BM25, embeddings and manifest consistent"
+            )
         return 1 if problems else 0
     from rag.indexing import update_index
 
@@ -235,6 +247,27 @@ def _cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.finetune import finetune_embedder, read_pairs
+
+    pairs = read_pairs(args.pairs)
+    report = finetune_embedder(
+        settings.embedder,
+        pairs,
+        args.out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        show_progress=sys.stderr.isatty(),
+    )
+    print(
+        f"fine-tuned {report.base} on {report.pairs} pairs ({report.steps} steps, final loss "
+        f"{report.losses[-1]:.4f}, {report.seconds:.0f}s) -> {report.output}\n"
+        f'use it: set embedder = "{report.output}" in rag.toml, then `rag index --rebuild`'
+    )
+    return 0
+
+
 def _commands() -> dict:
     from rag.evaluation import beir
     from rag.evaluation.commands import COMMANDS as EVAL_COMMANDS
@@ -246,6 +279,7 @@ def _commands() -> dict:
         "chat": _cmd_chat,
         "batch": _cmd_batch,
         "eval-retrieval": beir.command,
+        "finetune": _cmd_finetune,
         **EVAL_COMMANDS,
     }
 

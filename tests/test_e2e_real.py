@@ -65,6 +65,21 @@ def test_citic_question_retrieves_and_cites_the_right_article(workdir):
     assert "Sources:" in plain and CITIC_FILE in plain
 
 
+def test_search_explain_shows_both_retrievers_and_index_check_covers_bm25(workdir):
+    question = "chief economist CITIC Securities"
+    hits = json.loads(rag("search", question, "--json", "--explain", cwd=workdir).stdout)
+    top = hits[0]
+    assert top["source"] == CITIC_FILE
+    assert top["explain"]["dense_rank"] is not None and top["explain"]["lexical_rank"] is not None
+    assert top["explain"]["fused_rank"] == 1 and top["explain"]["bm25"] > 0
+    plain = rag("search", question, "--explain", "-k", "2", cwd=workdir).stdout
+    assert "dense rank" in plain and "lexical rank" in plain and "fused rank" in plain
+    dense = json.loads(rag("search", question, "--json", "--retrieval", "dense", cwd=workdir).stdout)
+    assert dense[0]["source"] == CITIC_FILE
+    check = rag("index", "--check", cwd=workdir).stdout
+    assert "consistent" in check
+
+
 def test_off_topic_question_is_refused(workdir):
     answer = json.loads(rag("ask", "What is the recipe for a chocolate souffle?", "--json", cwd=workdir).stdout)
     assert answer["refused"] and answer["answer"] == "I could not find this in the documents."
