@@ -26,7 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
-from rag.lexical import LEXICAL_DIR, LexicalIndex
+from rag.lexical import LEXICAL_DIR, LEXICAL_FORMAT, LexicalIndex, lexical_text
 from rag.types import Chunk
 
 __all__ = [
@@ -190,8 +190,9 @@ def load_index(index_dir: str | Path) -> StoredIndex:
                 chunks.append(Chunk(**record))
         embeddings = np.load(gen / "embeddings.npy", mmap_mode="r")
         store = FaissStore.read(gen / "vectors.faiss")
-        if version == 1:
-            lexical = LexicalIndex.build([c.text for c in chunks])
+        if manifest.get("lexical_format") != LEXICAL_FORMAT:
+            # Built before this BM25 layout: rebuilt in memory here, on disk by the next `rag index`.
+            lexical = build_lexical(chunks)
         else:
             lexical = LexicalIndex.read(gen / LEXICAL_DIR)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
@@ -230,6 +231,11 @@ def check_index(index: StoredIndex) -> list[str]:
     return problems
 
 
+def build_lexical(chunks: list[Chunk]) -> LexicalIndex:
+    """The BM25 index for chunk records, row i = chunks[i]."""
+    return LexicalIndex.build([lexical_text(c.title, c.text) for c in chunks])
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -251,14 +257,20 @@ def save_index(
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
-    manifest = {**manifest, "schema_version": SCHEMA_VERSION, "chunk_count": len(chunks), "index_factory": factory}
+    manifest = {
+        **manifest,
+        "schema_version": SCHEMA_VERSION,
+        "chunk_count": len(chunks),
+        "index_factory": factory,
+        "lexical_format": LEXICAL_FORMAT,
+    }
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(_chunk_to_json(chunk) + "\n")
     with (tmp / "embeddings.npy").open("wb") as fh:
         np.save(fh, np.ascontiguousarray(embeddings, dtype=np.float32))
     store.write(tmp / "vectors.faiss")
-    LexicalIndex.build([c.text for c in chunks]).write(tmp / LEXICAL_DIR)
+    build_lexical(chunks).write(tmp / LEXICAL_DIR)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     # Everything on disk before the generation becomes visible.
     for f in tmp.rglob("*"):

@@ -22,6 +22,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
 from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
 from rag.index import StoredIndex, index_lock, load_index, save_index
+from rag.lexical import LEXICAL_FORMAT
 from rag.loaders import discover_files, load_file
 from rag.types import Chunk
 
@@ -200,6 +201,10 @@ def update_index(
         report.removed = sorted(set(old_docs) - set(documents))
 
         factory_changed = previous is not None and previous.manifest.get("index_factory") != settings.index_factory
+        # An older BM25 layout is rewritten from the stored chunks (no re-embedding).
+        factory_changed = factory_changed or (
+            previous is not None and previous.manifest.get("lexical_format") != LEXICAL_FORMAT
+        )
         roots_changed = previous is None or previous.manifest.get("roots") != roots
         roots_changed = roots_changed or set(previous.manifest.get("excluded", [])) != excluded
         if previous is not None and not rebuild and not report.changed and not factory_changed and not roots_changed:

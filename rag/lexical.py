@@ -16,17 +16,29 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["LexicalIndex", "tokenize", "LEXICAL_DIR"]
+__all__ = ["LexicalIndex", "tokenize", "lexical_text", "LEXICAL_DIR", "LEXICAL_FORMAT"]
 
 log = logging.getLogger(__name__)
 
 LEXICAL_DIR = "lexical"
 _META = "rag_lexical.json"
-_FORMAT = 1
-# BM25 parameters: bm25s's "lucene" variant with the usual k1/b (Lucene/Anserini defaults 0.9/0.4
-# were not better on SciFact train; eval/RESULTS.md).
+# 2: chunks indexed with their document title (lexical_text).
+LEXICAL_FORMAT = 2
+# BM25 parameters: bm25s's "lucene" variant with the common k1/b (not tuned).
 _K1 = 1.2
 _B = 0.75
+
+
+def lexical_text(title: str, text: str) -> str:
+    """What BM25 indexes for a chunk: its document's title, then its text.
+
+    Only the first chunk of a document contains the title; repeating it on every chunk let BM25
+    match title words anywhere in the document (SciFact train BM25 nDCG@10 0.643 -> 0.666,
+    hybrid 0.725 -> 0.730; SQuAD 2.0 hybrid 0.906 -> 0.911; eval/RESULTS.md).
+    """
+    if not title or text.startswith(title):
+        return text
+    return f"{title}\n{text}"
 
 
 def _stemmer():
@@ -95,7 +107,7 @@ class LexicalIndex:
         directory.mkdir(parents=True, exist_ok=True)
         if self._retriever is not None:
             self._retriever.save(str(directory), show_progress=False)
-        meta = {"format": _FORMAT, "count": self._count, "k1": _K1, "b": _B, "stemmer": "snowball-english"}
+        meta = {"format": LEXICAL_FORMAT, "count": self._count, "k1": _K1, "b": _B, "stemmer": "snowball-english"}
         (directory / _META).write_text(json.dumps(meta) + "\n", encoding="utf-8")
 
     @classmethod
@@ -104,8 +116,8 @@ class LexicalIndex:
         import bm25s
 
         meta = json.loads((directory / _META).read_text(encoding="utf-8"))
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"lexical index format {meta.get('format')} (expected {_FORMAT})")
+        if meta.get("format") != LEXICAL_FORMAT:
+            raise ValueError(f"lexical index format {meta.get('format')} (expected {LEXICAL_FORMAT})")
         count = int(meta["count"])
         if count == 0:
             return cls(None, 0)

@@ -44,7 +44,7 @@ class RetrievalOptions:
 
     mode: str = "hybrid"
     fusion: str = "convex"
-    dense_weight: float = 0.5
+    dense_weight: float = 0.7
     rrf_k: int = 60
     candidates: int = 50
     rerank_candidates: int = 20

@@ -1,4 +1,4 @@
-from rag.lexical import LexicalIndex, tokenize
+from rag.lexical import LexicalIndex, lexical_text, tokenize
 
 
 def test_tokenize_stems_and_drops_stopwords():
@@ -22,3 +22,9 @@ def test_empty_index(tmp_path):
     assert lexical.count == 0 and lexical.search("anything", 3)[1].size == 0
     lexical.write(tmp_path / "lex")
     assert LexicalIndex.read(tmp_path / "lex").count == 0
+
+
+def test_lexical_text_repeats_the_title_once():
+    assert lexical_text("Rivers", "The Yangtze flows.") == "Rivers\nThe Yangtze flows."
+    assert lexical_text("Rivers", "Rivers\n\nThe Yangtze flows.") == "Rivers\n\nThe Yangtze flows."
+    assert lexical_text("", "text") == "text"

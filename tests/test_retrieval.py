@@ -120,6 +120,12 @@ def test_version_1_index_is_read_with_bm25_built_in_memory(settings, embedder):
     shutil.rmtree(index.path / "lexical")
     manifest = json.loads((index.path / "manifest.json").read_text())
     manifest["schema_version"] = 1
+    del manifest["lexical_format"]
     (index.path / "manifest.json").write_text(json.dumps(manifest))
     old = load_index(settings.index_dir)
     assert old.lexical.count == len(old.chunks) and check_index(old) == []
+    embedder.embedded_texts.clear()
+    report = update_index(settings.replace(), embedder=embedder)  # upgrades on disk, embeds nothing
+    assert report.written and embedder.embedded_texts == []
+    upgraded = load_index(settings.index_dir)
+    assert upgraded.manifest["schema_version"] == 2 and (upgraded.path / "lexical").is_dir()
