@@ -33,19 +33,24 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "halu
 SPLIT = 250
 
 
-def _features(judge: OverlapJudge, items: list[dict]) -> list[tuple[dict, bool]]:
+def _features(items: list[dict], embedder) -> list[tuple[dict, bool]]:
+    """Overlap features of both answers of each item; the knowledge is embedded once per item."""
+    from rag.text import split_sentences
+
     rows = []
     for item in items:
-        for answer, label in ((item["right_answer"], True), (item["hallucinated_answer"], False)):
-            claim = claim_text(item["question"], answer)
+        sentences = [s.text for s in split_sentences(item["knowledge"])] or [item["knowledge"]]
+        claims = [claim_text(item["question"], item["right_answer"]), claim_text(item["question"], item["hallucinated_answer"])]
+        vectors = embedder.embed_documents(sentences + claims)
+        for claim, vector, label in zip(claims, vectors[len(sentences) :], (True, False), strict=True):
             features = overlap_features(claim, [item["knowledge"]])
-            features["similarity"] = judge.similarity(claim, [item["knowledge"]])
+            features["similarity"] = max(0.0, min(1.0, float((vectors[: len(sentences)] @ vector).max())))
             rows.append((features, label))
     return rows
 
 
 def _evaluate(judge: OverlapJudge, rows: list[tuple[dict, bool]]) -> tuple[float, float]:
-    scores = [judge.score(f) for f, _ in rows]
+    scores = [round(judge.score(f), 6) for f, _ in rows]
     labels = [y for _, y in rows]
     accuracy = sum((s >= judge.threshold) == y for s, y in zip(scores, labels, strict=True)) / len(rows)
     return accuracy, auroc(scores, labels) or 0.0
@@ -75,8 +80,8 @@ def _best_threshold(scores, labels) -> tuple[float, float]:
 def tune_overlap(items: list[dict], embedder) -> dict:
     import numpy as np
 
-    base = OverlapJudge(embedder)
-    tune_x, tune_y = _matrix(_features(base, items[:SPLIT]))
+    tune_rows, test_rows = _features(items[:SPLIT], embedder), _features(items[SPLIT:], embedder)
+    tune_x, tune_y = _matrix(tune_rows)
     defined = ~np.isnan(tune_x)
     filled = np.nan_to_num(tune_x)
     best = None
@@ -92,8 +97,8 @@ def tune_overlap(items: list[dict], embedder) -> dict:
             best = (acc, dict(zip(_KEYS, w, strict=True)), round(threshold, 3))
     _, weights, threshold = best
     judge = OverlapJudge(embedder, weights=weights, threshold=threshold)
-    tune_acc, tune_auc = _evaluate(judge, _features(judge, items[:SPLIT]))
-    test_acc, test_auc = _evaluate(judge, _features(judge, items[SPLIT:]))
+    tune_acc, tune_auc = _evaluate(judge, tune_rows)
+    test_acc, test_auc = _evaluate(judge, test_rows)
     return {
         "judge": "overlap",
         "weights": weights,

@@ -127,7 +127,7 @@ class OverlapJudge:
         if not claim.strip() or not any(e.strip() for e in evidence):
             return Verdict(0.0, False)
         features = overlap_features(claim, evidence)
-        features["similarity"] = self.similarity(claim, evidence)
+        features["similarity"] = self.similarity(claim, evidence) if self.weights.get("similarity") else None
         score = round(self.score(features), 6)
         return Verdict(score, score >= self.threshold)
 
@@ -146,9 +146,7 @@ class LLMJudge:
         self.template = load_prompt("judge")
 
     def messages(self, claim: str, evidence: Sequence[str]) -> list[dict[str, str]]:
-        passages = "\n\n".join(
-            f"<<<\n{e.replace('<<<', '< < <').replace('>>>', '> > >')}\n>>>" for e in evidence
-        )
+        passages = "\n\n".join(f"<<<\n{e.replace('<<<', '< < <').replace('>>>', '> > >')}\n>>>" for e in evidence)
         return [{"role": "user", "content": self.template.replace("{evidence}", passages).replace("{claim}", claim)}]
 
     def judge(self, claim: str, evidence: Sequence[str]) -> Verdict:
@@ -202,7 +200,9 @@ def hosted_completion(settings) -> Callable[[list[dict[str, str]]], str]:
             response.raise_for_status()
             return response.json()["choices"][0]["message"].get("content") or ""
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
-            raise GeneratorError(f"hosted judge request to {settings.hosted_base_url} failed ({type(exc).__name__})") from None
+            raise GeneratorError(
+                f"hosted judge request to {settings.hosted_base_url} failed ({type(exc).__name__})"
+            ) from None
 
     return complete
 
