@@ -227,16 +227,52 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fusion", choices=FUSIONS, help="override setting 'fusion'")
     p.add_argument("--dense-weight", type=float, help="override setting 'dense_weight'")
     p.add_argument("--max-queries", type=int, help="score only the first N judged queries")
+    p.add_argument(
+        "--finetune-split",
+        metavar="SPLIT",
+        help="first fine-tune the embedder on this split's (query, relevant document) pairs (e.g. train), "
+        "then index and score --split with it",
+    )
+    p.add_argument("--finetune-epochs", type=int, default=1)
     p.add_argument("--out", help="write the full result (per-query metrics) as JSON here")
+
+
+def finetune_on_split(settings: Settings, directory: str | Path, split: str, output: Path, epochs: int) -> str:
+    """Fine-tune the settings' embedder on a split's judged pairs (cached in `output`); returns its path."""
+    from rag.finetune import finetune_embedder
+
+    if (output / "rag_finetune.json").is_file():
+        log.info("re-using the fine-tuned embedder in %s", output)
+        return str(output)
+    data = load_beir(directory, split)
+    wanted = {d for docs in data.qrels.values() for d in docs}
+    documents = {}
+    for _, record in _read_jsonl(data.corpus_path):
+        if str(record["_id"]) in wanted:
+            documents[str(record["_id"])] = f"{record.get('title') or ''}\n\n{record.get('text') or ''}".strip()
+    pairs = [(data.queries[q], documents[d]) for q in data.qrels for d in sorted(data.qrels[q]) if d in documents]
+    finetune_embedder(settings.embedder, pairs, output, epochs=epochs, show_progress=sys.stderr.isatty())
+    return str(output)
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.replace(retrieval=args.retrieval, fusion=args.fusion, dense_weight=args.dense_weight)
+    index_dir = args.beir_index_dir
+    if args.finetune_split:
+        if args.finetune_split == args.split:
+            raise InputError("--finetune-split must differ from --split (training on the judgements you score)")
+        base = Path(index_dir) if index_dir else Path(settings.index_dir) / "beir" / Path(args.beir).name
+        tag = f"ft-{args.finetune_split}-e{args.finetune_epochs}"
+        model = finetune_on_split(
+            settings, args.beir, args.finetune_split, base / f"embedder-{tag}", args.finetune_epochs
+        )
+        settings = settings.replace(embedder=model)
+        index_dir = str(base / tag)
     result = evaluate_beir(
         settings,
         args.beir,
         split=args.split,
-        index_dir=args.beir_index_dir,
+        index_dir=index_dir,
         max_queries=args.max_queries,
         show_progress=sys.stderr.isatty(),
     )

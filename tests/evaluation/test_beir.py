@@ -70,3 +70,9 @@ def test_eval_retrieval_cli_with_real_embedder(tmp_path, capsys):
     result = json.loads(out.read_text())
     assert result["queries"] == 2 and result["metrics"]["hit@10"] == 1.0
     assert [q["top10"][0] for q in result["per_query"]] == ["d1", "d3"]
+
+
+def test_finetune_split_must_differ_from_scored_split(tmp_path, capsys):
+    ds = _dataset(tmp_path / "ds")
+    code = main(["--index-dir", str(tmp_path / "idx"), "eval-retrieval", "--beir", str(ds), "--finetune-split", "test"])
+    assert code == 2 and "must differ" in capsys.readouterr().err
