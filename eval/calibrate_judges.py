@@ -40,7 +40,10 @@ def _features(items: list[dict], embedder) -> list[tuple[dict, bool]]:
     rows = []
     for item in items:
         sentences = [s.text for s in split_sentences(item["knowledge"])] or [item["knowledge"]]
-        claims = [claim_text(item["question"], item["right_answer"]), claim_text(item["question"], item["hallucinated_answer"])]
+        claims = [
+            claim_text(item["question"], item["right_answer"]),
+            claim_text(item["question"], item["hallucinated_answer"]),
+        ]
         vectors = embedder.embed_documents(sentences + claims)
         for claim, vector, label in zip(claims, vectors[len(sentences) :], (True, False), strict=True):
             features = overlap_features(claim, [item["knowledge"]])
@@ -133,7 +136,9 @@ def main() -> int:
         judge = create_judge(args.judge, settings, embedder, nli_model=args.nli_model)
         subset = items[SPLIT : SPLIT + args.limit]
         result = calibrate(
-            judge, subset, progress=lambda n, ok: print(f"{n}/{len(subset)} correct {ok}/{2 * n}", file=sys.stderr, flush=True)
+            judge,
+            subset,
+            progress=lambda n, ok: print(f"{n}/{len(subset)} correct {ok}/{2 * n}", file=sys.stderr, flush=True),
         )
         result.update({"judge": judge.name, "measured_on": f"items {SPLIT + 1}-{SPLIT + len(subset)}"})
         name = judge.name

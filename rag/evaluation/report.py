@@ -51,7 +51,9 @@ def summarize(items: list[dict], judge: dict, k: int) -> dict:
             "ci_high": high,
             "n": len(items),
         }
-    refusal["refused_unanswerable"] = bootstrap_ci([1.0 if r else 0.0 for r, a in zip(refused, answerable, strict=True) if not a])
+    refusal["refused_unanswerable"] = bootstrap_ci(
+        [1.0 if r else 0.0 for r, a in zip(refused, answerable, strict=True) if not a]
+    )
     refusal["false_refusal"] = bootstrap_ci([1.0 if r else 0.0 for r, a in zip(refused, answerable, strict=True) if a])
     return {
         "schema_version": SCHEMA_VERSION,
@@ -181,9 +183,12 @@ def write_report(items: list[dict], summary: dict, metadata: dict, out: Path) ->
         "",
     ]
     _write(out / "report.md", "\n".join(md))
-    rows = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td>{c}</td></tr>" for a, b, c in _rows(summary))
+    rows = "".join(
+        f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td><td>{c}</td></tr>" for a, b, c in _rows(summary)
+    )
     worst = sorted(
-        (i for i in items if i["metrics"]["faithfulness"] is not None), key=lambda i: (i["metrics"]["faithfulness"], i["id"])
+        (i for i in items if i["metrics"]["faithfulness"] is not None),
+        key=lambda i: (i["metrics"]["faithfulness"], i["id"]),
     )[:10]
     worst_rows = "".join(
         f"<tr><td>{html.escape(i['id'])}</td><td>{html.escape(i['question'])}</td><td>{html.escape(i['answer'])}</td>"

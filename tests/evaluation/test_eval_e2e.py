@@ -31,7 +31,19 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def _eval(workdir: Path, out: str, *extra: str) -> dict:
-    rc = main(["--index-dir", str(workdir / "index"), "eval", str(workdir / "questions.jsonl"), "--out", str(workdir / out), "-g", "extractive", *extra])
+    rc = main(
+        [
+            "--index-dir",
+            str(workdir / "index"),
+            "eval",
+            str(workdir / "questions.jsonl"),
+            "--out",
+            str(workdir / out),
+            "-g",
+            "extractive",
+            *extra,
+        ]
+    )
     assert rc == 0
     summary = json.loads((workdir / out / "summary.json").read_text(encoding="utf-8"))
     summary.pop("metadata")
@@ -41,7 +53,14 @@ def _eval(workdir: Path, out: str, *extra: str) -> dict:
 def test_eval_writes_reports_and_is_deterministic(workdir, capsys):
     first = _eval(workdir, "run1")
     run = workdir / "run1"
-    for name in ("items.jsonl", "report.md", "report.html", "plots/metrics.png", "plots/retrieval_ranks.png", "plots/faithfulness.png"):
+    for name in (
+        "items.jsonl",
+        "report.md",
+        "report.html",
+        "plots/metrics.png",
+        "plots/retrieval_ranks.png",
+        "plots/faithfulness.png",
+    ):
         assert (run / name).stat().st_size > 0, name
     items = [json.loads(line) for line in (run / "items.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(items) == len(KEEP) and first["counts"]["unanswerable"] == 1
@@ -70,7 +89,11 @@ def test_answers_citing_the_wrong_passage_score_lower(workdir, capsys):
         if not record["refused"] and record["citations"]:
             cited = record["citations"][0]["chunk_id"]
             # An answer taken from a passage of the other article, still citing the original passage.
-            others = [p for p in record["passages"] if p["doc_id"] != record["citations"][0]["doc_id"] and p["chunk_id"] != cited]
+            others = [
+                p
+                for p in record["passages"]
+                if p["doc_id"] != record["citations"][0]["doc_id"] and p["chunk_id"] != cited
+            ]
             other = others[-1] if others else record["passages"][-1]
             record["answer"] = other["text"].split(". ")[0].strip().rstrip(".") + ". [1]"
         corrupted.append(json.dumps(record))

@@ -29,7 +29,9 @@ def test_overlap_judge_without_embedder_separates_supported_and_invented():
 
 
 def test_overlap_judge_weights_are_renormalized_over_defined_features(embedder):
-    judge = OverlapJudge(embedder, weights={"words": 1.0, "window": 0.0, "numbers": 1.0, "names": 0.0, "similarity": 0.0})
+    judge = OverlapJudge(
+        embedder, weights={"words": 1.0, "window": 0.0, "numbers": 1.0, "names": 0.0, "similarity": 0.0}
+    )
     assert judge.score({"words": 0.5, "numbers": None}) == 0.5
     assert judge.score({"words": 0.5, "numbers": 1.0}) == 0.75
     assert judge.score({}) == 0.0
@@ -74,8 +76,18 @@ def test_nli_judge_without_a_model_path_is_a_config_error():
 
 def test_calibration_accuracy_auroc_and_cache(tmp_path):
     items = [
-        {"question": "Which river?", "knowledge": "The Yangtze flows for 6,300 kilometres.", "right_answer": "The Yangtze flows 6,300 kilometres", "hallucinated_answer": "The Mekong flows 4,900 miles"},
-        {"question": "Where is the dam?", "knowledge": "The dam spans the Yangtze near Yichang.", "right_answer": "near Yichang", "hallucinated_answer": "near Chongqing city centre"},
+        {
+            "question": "Which river?",
+            "knowledge": "The Yangtze flows for 6,300 kilometres.",
+            "right_answer": "The Yangtze flows 6,300 kilometres",
+            "hallucinated_answer": "The Mekong flows 4,900 miles",
+        },
+        {
+            "question": "Where is the dam?",
+            "knowledge": "The dam spans the Yangtze near Yichang.",
+            "right_answer": "near Yichang",
+            "hallucinated_answer": "near Chongqing city centre",
+        },
     ]
     result = calibrate(OverlapJudge(None, threshold=0.6), items)
     assert result == {"items": 2, "decisions": 4, "accuracy": 1.0, "auroc": 1.0}

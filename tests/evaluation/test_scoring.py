@@ -18,18 +18,40 @@ def _record(answer: str, citations: list[tuple[int, str]], refused: bool = False
         "refused": refused,
         "citations": [{"marker": m, "chunk_id": c} for m, c in citations],
         "passages": [
-            {"rank": 1, "chunk_id": "apples.txt:0", "doc_id": "apples.txt", "source": "apples.txt", "score": 0.9, "text": P2},
-            {"rank": 2, "chunk_id": "rivers.md:0", "doc_id": "rivers.md", "source": "rivers.md", "score": 0.8, "text": P1},
+            {
+                "rank": 1,
+                "chunk_id": "apples.txt:0",
+                "doc_id": "apples.txt",
+                "source": "apples.txt",
+                "score": 0.9,
+                "text": P2,
+            },
+            {
+                "rank": 2,
+                "chunk_id": "rivers.md:0",
+                "doc_id": "rivers.md",
+                "source": "rivers.md",
+                "score": 0.8,
+                "text": P1,
+            },
         ],
     }
 
 
-ITEM = EvalItem("q1", "How long is the Yangtze?", answers=("6,300 kilometres",), reference="The Yangtze is 6,300 km long.", sources=("rivers.md",))
+ITEM = EvalItem(
+    "q1",
+    "How long is the Yangtze?",
+    answers=("6,300 kilometres",),
+    reference="The Yangtze is 6,300 km long.",
+    sources=("rivers.md",),
+)
 JUDGE = OverlapJudge(None, threshold=0.6)
 
 
 def test_supported_cited_answer_hand_computed():
-    scored = score_item(ITEM, _record("The Yangtze flows for 6,300 kilometres [1].", [(1, "rivers.md:0")]), JUDGE, None, k=2)
+    scored = score_item(
+        ITEM, _record("The Yangtze flows for 6,300 kilometres [1].", [(1, "rivers.md:0")]), JUDGE, None, k=2
+    )
     m = scored["metrics"]
     assert (m["hit_at_k"], m["mrr"], scored["first_relevant_rank"]) == (1.0, 0.5, 2)
     assert m["ndcg_at_10"] == pytest.approx(1 / 1.5849625)  # 1/log2(3)
@@ -42,7 +64,9 @@ def test_supported_cited_answer_hand_computed():
 
 
 def test_wrong_citation_is_unfaithful_and_imprecise():
-    scored = score_item(ITEM, _record("The Yangtze flows for 6,300 kilometres [1].", [(1, "apples.txt:0")]), JUDGE, None, k=2)
+    scored = score_item(
+        ITEM, _record("The Yangtze flows for 6,300 kilometres [1].", [(1, "apples.txt:0")]), JUDGE, None, k=2
+    )
     assert scored["metrics"]["faithfulness"] == 0.0
     assert scored["metrics"]["citation_precision"] == 0.0
 
@@ -62,7 +86,9 @@ def test_refused_and_empty_answers_and_unanswerable_items():
     empty = score_item(ITEM, _record("", []), JUDGE, None, k=2)
     assert empty["metrics"]["token_f1"] == 0.0 and empty["reasons"]["faithfulness"] == "empty answer"
     unanswerable = EvalItem("q2", "Who owns the moon?", answerable=False)
-    scored = score_item(unanswerable, _record("I could not find this in the documents.", [], refused=True), JUDGE, None, k=2)
+    scored = score_item(
+        unanswerable, _record("I could not find this in the documents.", [], refused=True), JUDGE, None, k=2
+    )
     assert scored["metrics"]["refusal_correct"] == 1.0
     assert scored["reasons"]["contains_answer"] == "unanswerable question"
     assert scored["reasons"]["hit_at_k"].startswith("no sources")
@@ -84,9 +110,30 @@ def test_cited_sentences_maps_markers_to_passage_text():
 def test_summary_has_intervals_and_abstention():
     items = []
     for i, (refused, answerable) in enumerate([(True, False), (False, True), (True, True), (False, False)]):
-        items.append({"id": str(i), "refused": refused, "answerable": answerable, "metrics": dict.fromkeys(
-            ("hit_at_k", "recall_at_k", "mrr", "ndcg_at_10", "exact_match", "token_f1", "contains_answer",
-             "semantic_similarity", "faithfulness", "citation_recall", "citation_precision", "refusal_correct"), 1.0)})
+        items.append(
+            {
+                "id": str(i),
+                "refused": refused,
+                "answerable": answerable,
+                "metrics": dict.fromkeys(
+                    (
+                        "hit_at_k",
+                        "recall_at_k",
+                        "mrr",
+                        "ndcg_at_10",
+                        "exact_match",
+                        "token_f1",
+                        "contains_answer",
+                        "semantic_similarity",
+                        "faithfulness",
+                        "citation_recall",
+                        "citation_precision",
+                        "refusal_correct",
+                    ),
+                    1.0,
+                ),
+            }
+        )
     summary = summarize(items, {"name": "overlap", "calibration": None}, k=5)
     assert summary["refusal"]["abstention_precision"]["mean"] == 0.5
     assert summary["refusal"]["abstention_recall"]["mean"] == 0.5
@@ -97,12 +144,19 @@ def test_summary_has_intervals_and_abstention():
 def test_question_file_formats_and_errors(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text(
-        json.dumps({"id": 7, "user_input": "Who?", "reference": "Ming Ming.", "reference_contexts": ["ctx"]}) + "\n\n"
-        + json.dumps({"id": "b", "question": "What?", "answers": "one", "answerable": False}) + "\n",
+        json.dumps({"id": 7, "user_input": "Who?", "reference": "Ming Ming.", "reference_contexts": ["ctx"]})
+        + "\n\n"
+        + json.dumps({"id": "b", "question": "What?", "answers": "one", "answerable": False})
+        + "\n",
         encoding="utf-8",
     )
     first, second = read_eval_items(path)
-    assert (first.id, first.question, first.reference, first.reference_contexts) == ("7", "Who?", "Ming Ming.", ("ctx",))
+    assert (first.id, first.question, first.reference, first.reference_contexts) == (
+        "7",
+        "Who?",
+        "Ming Ming.",
+        ("ctx",),
+    )
     assert second.answers == ("one",) and second.answerable is False
     bad_cases = {
         "{not json": "q.jsonl:1: not valid JSON",
@@ -134,5 +188,10 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "no items.jsonl" in capsys.readouterr().err
     good = tmp_path / "good.jsonl"
     good.write_text('{"id": "a", "question": "Who?"}\n', encoding="utf-8")
-    assert main(["--index-dir", str(tmp_path / "none"), "eval", str(good), "--judge", "nli", "--out", str(tmp_path / "r")]) == 2
-    assert capsys.readouterr().err.strip() == "error: the nli judge needs a CrossEncoder NLI model: pass --nli-model PATH"
+    assert (
+        main(["--index-dir", str(tmp_path / "none"), "eval", str(good), "--judge", "nli", "--out", str(tmp_path / "r")])
+        == 2
+    )
+    assert (
+        capsys.readouterr().err.strip() == "error: the nli judge needs a CrossEncoder NLI model: pass --nli-model PATH"
+    )
