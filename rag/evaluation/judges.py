@@ -260,6 +260,13 @@ def create_judge(name: str, settings, embedder: Embedder | None, nli_model: str 
     """The judge called `name` ("overlap", "llm" or "nli"); "llm" uses the hosted model when the
     generator setting is "hosted", else the local one."""
     if name == "overlap":
+        # The weights and threshold calibrated on HaluEval, so the report's calibration figures
+        # describe the judge that produced its scores.
+        from rag.evaluation.calibration import load_calibration
+
+        calibrated = load_calibration().get("overlap", {})
+        if calibrated.get("weights") and calibrated.get("threshold") is not None:
+            return OverlapJudge(embedder, threshold=calibrated["threshold"], weights=calibrated["weights"])
         return OverlapJudge(embedder)
     if name == "llm":
         if settings.generator == "hosted":
