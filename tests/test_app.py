@@ -205,9 +205,10 @@ def test_gradio_client_api(server):
     assert refused["refused"] and refused["citations"] == []
 
     table, info = client.predict("semiconductor self-reliance", 4, api_name="/search")
-    assert len(table["data"]) == 4 and table["headers"][:2] == ["rank", "dense score"]
+    assert len(table["data"]) == 4 and table["headers"][:2] == ["rank", "score"]
     scores = [row[1] for row in table["data"]]
-    assert scores == sorted(scores, reverse=True) and "4 passages" in info
+    assert scores == sorted(scores, reverse=True) and "4 passages" in info and "hybrid" in info
+    assert {"dense rank", "lexical rank", "fused rank"} <= set(table["headers"])
 
     # The chat endpoint streams; the last output holds the checked answer and its sources.
     job = client.submit(CITIC_QUESTION, [], "extractive", 5, "", "", api_name="/chat")
