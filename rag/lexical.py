@@ -73,6 +73,7 @@ class LexicalIndex:
 
         if not texts:
             return cls(None, 0)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         retriever = bm25s.BM25(k1=_K1, b=_B, method="lucene")
         retriever.index(tokenize(texts), show_progress=False)
         return cls(retriever, len(texts))
