@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import InputError
+from rag.jsonl import iter_jsonl_objects
 
 __all__ = ["FinetuneReport", "read_pairs", "make_batches", "finetune_embedder"]
 
@@ -36,20 +37,8 @@ class FinetuneReport:
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     """(question, passage) pairs from JSONL: `question`/`passage`, or RAGAS `user_input`/`reference_contexts`."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     pairs: list[tuple[str, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object")
+    for number, record in iter_jsonl_objects(path):
         question = record.get("question", record.get("user_input"))
         passages = record.get("passage", record.get("reference_contexts"))
         if isinstance(passages, str):

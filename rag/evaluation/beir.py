@@ -23,6 +23,7 @@ import numpy as np
 from rag.config import FUSIONS, RETRIEVAL_MODES, Settings
 from rag.errors import InputError
 from rag.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
+from rag.jsonl import iter_jsonl_objects
 
 __all__ = ["BeirData", "load_beir", "doc_ranking", "evaluate_beir", "add_parser", "command"]
 
@@ -41,21 +42,10 @@ class BeirData:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    with fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or "_id" not in record:
-                raise InputError(f"{path}:{number}: expected an object with an '_id'")
-            yield number, record
+    for number, record in iter_jsonl_objects(path):
+        if "_id" not in record:
+            raise InputError(f"{path}:{number}: expected an object with an '_id'")
+        yield number, record
 
 
 def load_beir(directory: str | Path, split: str = "test") -> BeirData:

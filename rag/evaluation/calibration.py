@@ -11,6 +11,7 @@ from pathlib import Path
 from rag.errors import InputError
 from rag.evaluation.judges import Judge
 from rag.evaluation.metrics import auroc
+from rag.jsonl import iter_jsonl_objects
 
 __all__ = ["CALIBRATION_FILE", "read_halueval", "claim_text", "calibrate", "load_calibration", "save_calibration"]
 
@@ -21,17 +22,7 @@ SCHEMA_VERSION = 1
 def read_halueval(path: Path) -> list[dict]:
     """Items with question, knowledge, right_answer, hallucinated_answer, in file order."""
     items = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    for number, record in iter_jsonl_objects(path):
         missing = [k for k in ("question", "knowledge", "right_answer", "hallucinated_answer") if k not in record]
         if missing:
             raise InputError(f"{path}:{number}: missing {', '.join(missing)}")
