@@ -218,7 +218,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--generation-questions", type=int, default=5, help="local LLM questions (0: skip)")
     parser.add_argument("--out", default="bench/results.json")
+    parser.add_argument(
+        "--retrieval-index",
+        metavar="DIR",
+        help="only measure retrieval latency per configuration on this existing index, print it and exit",
+    )
     args = parser.parse_args()
+    if args.retrieval_index:
+        index = load_index(args.retrieval_index)
+        embedder = create_embedder(index.embedder_name)
+        print(json.dumps(bench_retrieval_configs(index, embedder, n_queries=100), indent=2))
+        return
     settings = load_settings()
     results = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
