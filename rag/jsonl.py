@@ -19,19 +19,22 @@ def iter_jsonl_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
     """
     path = Path(path)
     try:
-        fh = path.open(encoding="utf-8")
+        # Binary, decoded line by line, so a bad byte is reported on its own line.
+        fh = path.open("rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     with fh:
-        for number, line in enumerate(fh, start=1):
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{path}:{number}: not UTF-8 text") from None
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            except UnicodeDecodeError:
-                raise InputError(f"{path}:{number}: not UTF-8 text") from None
             if not isinstance(record, dict):
                 raise InputError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
             yield number, record

@@ -24,3 +24,10 @@ def test_bad_lines_name_file_and_line(tmp_path, content, message):
 def test_missing_file_is_one_line_error(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         list(iter_jsonl_objects(tmp_path / "nope.jsonl"))
+
+
+def test_invalid_utf8_names_the_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"q": "caf\xff"}\n')
+    with pytest.raises(InputError, match=r"a.jsonl:2: not UTF-8 text"):
+        list(iter_jsonl_objects(path))

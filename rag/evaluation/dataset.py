@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rag.errors import InputError
+from rag.jsonl import iter_jsonl_objects
 
 __all__ = ["EvalItem", "read_eval_items", "write_batch_questions"]
 
@@ -80,22 +81,10 @@ def read_eval_items(path: Path) -> list[EvalItem]:
         >>> items[0].id, items[0].answerable
         ('seed-001', True)
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
     items: list[EvalItem] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, record in iter_jsonl_objects(path):
         where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
         item = _parse(record, where)
         if item.id in seen:
             raise InputError(f"{where}: duplicate id {item.id!r}")
