@@ -94,7 +94,11 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, rows), best first; rows with a zero score are left out."""
-        scores = self.scores(query)
+        return self.top(self.scores(query), k)
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, rows) of a `scores` vector, best first, ties by row; zero scores left out."""
         if k <= 0 or scores.size == 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         k = min(k, scores.size)

@@ -120,7 +120,7 @@ class Retriever:
         lexical_rows = np.zeros(0, np.int64)
         if opts.mode != "dense":
             lexical_all = self.index.lexical.scores(query)
-            _, lexical_rows = self.index.lexical.search(query, n)
+            _, lexical_rows = self.index.lexical.top(lexical_all, n)
 
         # Candidate order is fixed (dense list, then lexical-only rows) so ties resolve the same way.
         seen = set(dense_rows.tolist())
