@@ -21,7 +21,7 @@ from tune_retrieval import REPO, _index, sweep  # noqa: E402
 
 from rag.config import load_settings  # noqa: E402
 from rag.embeddings import create_embedder  # noqa: E402
-from rag.evaluation.beir import load_beir, materialize_corpus  # noqa: E402
+from rag.evaluation.beir import judged_pairs, load_beir, materialize_corpus  # noqa: E402
 from rag.finetune import finetune_embedder  # noqa: E402
 
 
@@ -37,15 +37,11 @@ def main() -> int:
     settings = load_settings()
     work = Path(args.work)
     data = load_beir(args.scifact, "train")
-    corpus = {}
-    for line in data.corpus_path.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        corpus[str(record["_id"])] = f"{record.get('title', '')}\n\n{record.get('text', '')}".strip()
     ids = sorted(data.queries)
     random.Random(0).shuffle(ids)
     cut = int(len(ids) * (1 - args.heldout))
     train_ids, heldout_ids = sorted(ids[:cut]), sorted(ids[cut:])
-    pairs = [(data.queries[q], corpus[d]) for q in train_ids for d in sorted(data.qrels[q]) if d in corpus]
+    pairs = judged_pairs(data, train_ids)
     print(f"{len(train_ids)} train queries ({len(pairs)} pairs), {len(heldout_ids)} held-out queries", file=sys.stderr)
 
     model_dir = work / f"scifact-minilm-ft-e{args.epochs}"

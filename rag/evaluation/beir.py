@@ -25,7 +25,7 @@ from rag.errors import InputError
 from rag.evaluation.metrics import hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
 from rag.jsonl import iter_jsonl_objects
 
-__all__ = ["BeirData", "load_beir", "doc_ranking", "evaluate_beir", "add_parser", "command"]
+__all__ = ["BeirData", "load_beir", "doc_ranking", "judged_pairs", "evaluate_beir", "add_parser", "command"]
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +227,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="write the full result (per-query metrics) as JSON here")
 
 
+def judged_pairs(data: BeirData, query_ids: list[str]) -> list[tuple[str, str]]:
+    """(query text, "title\n\ntext" of a relevant document) for each judged pair of these queries."""
+    wanted = {d for q in query_ids for d in data.qrels[q]}
+    documents = {}
+    for _, record in _read_jsonl(data.corpus_path):
+        if str(record["_id"]) in wanted:
+            documents[str(record["_id"])] = f"{record.get('title') or ''}\n\n{record.get('text') or ''}".strip()
+    return [(data.queries[q], documents[d]) for q in query_ids for d in sorted(data.qrels[q]) if d in documents]
+
+
 def finetune_on_split(settings: Settings, directory: str | Path, split: str, output: Path, epochs: int) -> str:
     """Fine-tune the settings' embedder on a split's judged pairs (cached in `output`); returns its path."""
     from rag.finetune import finetune_embedder
@@ -235,12 +245,7 @@ def finetune_on_split(settings: Settings, directory: str | Path, split: str, out
         log.info("re-using the fine-tuned embedder in %s", output)
         return str(output)
     data = load_beir(directory, split)
-    wanted = {d for docs in data.qrels.values() for d in docs}
-    documents = {}
-    for _, record in _read_jsonl(data.corpus_path):
-        if str(record["_id"]) in wanted:
-            documents[str(record["_id"])] = f"{record.get('title') or ''}\n\n{record.get('text') or ''}".strip()
-    pairs = [(data.queries[q], documents[d]) for q in data.qrels for d in sorted(data.qrels[q]) if d in documents]
+    pairs = judged_pairs(data, list(data.qrels))
     finetune_embedder(settings.embedder, pairs, output, epochs=epochs, show_progress=sys.stderr.isatty())
     return str(output)
 

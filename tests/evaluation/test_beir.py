@@ -4,7 +4,7 @@ import pytest
 
 from rag.cli import main
 from rag.errors import InputError
-from rag.evaluation.beir import doc_ranking, load_beir, materialize_corpus, score_rankings
+from rag.evaluation.beir import doc_ranking, judged_pairs, load_beir, materialize_corpus, score_rankings
 
 DOCS = [
     ("d1", "Aspirin", "Aspirin lowers the risk of heart attack in adults over fifty."),
@@ -76,3 +76,14 @@ def test_finetune_split_must_differ_from_scored_split(tmp_path, capsys):
     ds = _dataset(tmp_path / "ds")
     code = main(["--index-dir", str(tmp_path / "idx"), "eval-retrieval", "--beir", str(ds), "--finetune-split", "test"])
     assert code == 2 and "must differ" in capsys.readouterr().err
+
+
+def test_judged_pairs_pair_each_query_with_its_relevant_documents(tmp_path):
+    data = load_beir(_dataset(tmp_path / "ds"), "test")
+    assert judged_pairs(data, ["q2", "q1"]) == [
+        (
+            "malaria is cured by artemisinin",
+            "Malaria\n\nArtemisinin combination therapy cures most malaria infections.",
+        ),
+        ("aspirin prevents heart attacks", "Aspirin\n\nAspirin lowers the risk of heart attack in adults over fifty."),
+    ]
