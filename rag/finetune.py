@@ -101,8 +101,9 @@ def finetune_embedder(
     torch.manual_seed(seed)
     model = SentenceTransformer(resolve_model_path(base), device="cpu")
     model.train()
-    steps_per_epoch = sum(1 for _ in make_batches(pairs, batch_size, seed))
-    total = steps_per_epoch * epochs
+    # Each epoch shuffles with its own seed, so its batch count can differ slightly.
+    epoch_batches = [list(make_batches(pairs, batch_size, seed + epoch)) for epoch in range(epochs)]
+    total = sum(len(b) for b in epoch_batches)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
     warmup = max(1, total // 10)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -120,11 +121,11 @@ def finetune_embedder(
     step = 0
     for epoch in range(epochs):
         epoch_losses = []
-        batches = make_batches(pairs, batch_size, seed + epoch)
+        batches = epoch_batches[epoch]
         if show_progress:
             from tqdm import tqdm
 
-            batches = tqdm(batches, total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", unit="batch")
+            batches = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", unit="batch")
         for batch in batches:
             queries = encode([q for q, _ in batch])
             passages = encode([p for _, p in batch])
@@ -138,6 +139,8 @@ def finetune_embedder(
             epoch_losses.append(float(loss.detach()))
         losses.append(sum(epoch_losses) / max(1, len(epoch_losses)))
         log.info("epoch %d: mean loss %.4f", epoch + 1, losses[-1])
+    if any(math.isnan(x) for x in losses):
+        raise InputError("fine-tuning diverged (loss is NaN); try a lower learning rate; nothing was saved")
     model.eval()
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
@@ -146,6 +149,4 @@ def finetune_embedder(
     (output / "rag_finetune.json").write_text(
         json.dumps({**report.__dict__, "losses": [round(x, 5) for x in losses]}, indent=1) + "\n", encoding="utf-8"
     )
-    if any(math.isnan(x) for x in losses):
-        raise InputError("fine-tuning diverged (loss is NaN); try a lower learning rate")
     return report
