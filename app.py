@@ -35,6 +35,7 @@ from rag.ui_support import (  # noqa: E402
     chat_text,
     format_error,
     hit_rows,
+    quick_text,
     sources_html,
 )
 
@@ -159,7 +160,10 @@ def build_app(settings: Settings, backend: UiBackend | None = None, concurrency:
             streamed = ""
             try:
                 for event in backend.stream(message, earlier, options):
-                    if event.answer is None:
+                    if event.quick is not None:
+                        history[-1] = {"role": "assistant", "content": quick_text(event.quick)}
+                        yield history, "", sources_html(event.quick), gr.skip(), earlier
+                    elif event.answer is None:
                         streamed += event.text
                         history[-1] = {"role": "assistant", "content": streamed}
                         yield history, "", gr.skip(), gr.skip(), earlier

@@ -54,6 +54,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", "--top-k", type=int, help="number of passages given to the generator")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--verbose", dest="show_timings", action="store_true", help="print timings (retrieval, first token, total)"
+    )
     _generator_option(p)
 
     p = sub.add_parser("chat", help="ask questions interactively")
@@ -189,14 +192,22 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stream_answer(pipeline, question: str, history: list[str] | None = None) -> None:
-    """Print the answer as it is written, then the checked version's sources."""
+def _stream_answer(pipeline, question: str, history: list[str] | None = None, timings: bool = False) -> None:
+    """Print the quick answer (with an LLM generator), then the answer as it is written, then the
+    checked version's sources."""
     streamed = []
     for event in pipeline.stream(question, history=history or ()):
-        if event.answer is not None:
+        if event.quick is not None:
+            print(f"Quick answer: {event.quick.text}")
+            if timings:
+                print(f"  ({' · '.join(event.quick.timing_summary())})")
+            print("\nAnswer: ", end="", flush=True)
+        elif event.answer is not None:
             if event.answer.search_query:
                 print(f"\n  (searched for: {event.answer.search_query})")
             _print_answer(event.answer, "".join(streamed))
+            if timings:
+                print(f"\nTimings: {' · '.join(event.answer.timing_summary())}")
         else:
             streamed.append(event.text)
             print(event.text, end="", flush=True)
@@ -209,7 +220,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(pipeline.ask(args.question).to_dict(), ensure_ascii=False))
     else:
-        _stream_answer(pipeline, args.question)
+        _stream_answer(pipeline, args.question, timings=args.show_timings or args.verbose)
     return 0
 
 

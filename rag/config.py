@@ -77,6 +77,11 @@ class Settings:
     hosted_api_key_env: str = "OPENAI_API_KEY"
     hosted_timeout: float = 60.0
     hosted_max_retries: int = 3
+    # LLM generators read only the passages' best sentences, about this many tokens of them
+    # (0 = whole passages); prompt length is most of a CPU model's latency (eval/RESULTS.md).
+    evidence_budget: int = 250
+    # With an LLM generator, show the extractive answer at once, then the LLM's when it is ready.
+    quick_answer: bool = True
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -122,6 +127,8 @@ class Settings:
             raise ConfigError(f"setting 'generator' is {self.generator!r}; choose one of {', '.join(GENERATORS)}")
 
     def replace(self, **changes: Any) -> Settings:
+        if self.evidence_budget < 0:
+            raise ConfigError(f"setting 'evidence_budget' must be >= 0 (0 = whole passages), got {self.evidence_budget}")
         """A copy with some fields changed; `None` values are ignored (per-call overrides)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 

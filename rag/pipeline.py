@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from rag.citations import resolve_citations
 from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
+from rag.evidence import select_evidence
 from rag.followup import standalone_query
 from rag.generators import Generation, Generator, create_generator
 from rag.generators.base import finish_generation
+from rag.generators.extractive import ExtractiveGenerator
 from rag.index import StoredIndex, load_index
 from rag.rerank import create_reranker
 from rag.retrieval import RetrievalOptions, Retriever, clean_query
@@ -37,6 +39,7 @@ class RagPipeline:
     generator: Generator | None = None
     index: StoredIndex | None = None
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    _extractive: ExtractiveGenerator | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RagPipeline:
@@ -95,50 +98,98 @@ class RagPipeline:
         assert answer is not None
         return answer
 
+    def _sentence_writer(self) -> ExtractiveGenerator:
+        """Scores passage sentences for an LLM generator's quick answer and trimmed evidence."""
+        if self._extractive is None:
+            self._ensure_loaded()
+            assert self.embedder is not None
+            self._extractive = ExtractiveGenerator(
+                self.embedder,
+                min_sentence_score=self.settings.min_sentence_score,
+                max_sentences=self.settings.max_answer_sentences,
+                score_ratio=self.settings.sentence_score_ratio,
+            )
+        return self._extractive
+
+    def _checked(
+        self,
+        question: str,
+        generation: Generation,
+        hits: list[Hit],
+        generator: str,
+        timings: dict[str, float],
+        search_query: str | None,
+        **extra,
+    ) -> Answer:
+        """The final `Answer`: citations resolved against the passages as retrieved (untrimmed)."""
+        cited = resolve_citations(generation.text, hits) if not generation.refused else None
+        return Answer(
+            question=question,
+            text=cited.text if cited else generation.text,
+            refused=generation.refused,
+            citations=cited.citations if cited else (),
+            passages=tuple(hits),
+            generator=generator,
+            timings_ms=timings,
+            notes=generation.notes + (cited.notes if cited else ()),
+            uncited=cited.uncited if cited else (),
+            search_query=search_query,
+            **extra,
+        )
+
     def stream(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
-        """Yield the answer text as the generator writes it, then the final checked `Answer`."""
+        """Yield the answer text as the generator writes it, then the final checked `Answer`.
+
+        With an LLM generator (one that streams), a `quick` event comes first: the best passage
+        sentences, cited, ready as soon as retrieval is done. The LLM then reads only the best
+        sentences (`settings.evidence_budget` tokens of them) with their passage numbers.
+        """
         question = clean_query(question)
         started = time.perf_counter()
+
+        def since_start() -> float:
+            return (time.perf_counter() - started) * 1000
+
         search_query = standalone_query(question, history)
-        hits = self.retrieve(search_query or question, k)
-        retrieved = time.perf_counter()
+        query = search_query or question
+        hits = self.retrieve(query, k)
+        timings = {"retrieve": since_start()}
         generator = self._generator()
         generation = self._retrieval_refusal(hits)
-        first_token = None
+        quick = None
+        prompt_passages = hits
+        if generation is None and generator.streams and (self.settings.quick_answer or self.settings.evidence_budget):
+            writer = self._sentence_writer()
+            ranked = writer.rank_sentences(query, hits)
+            if self.settings.quick_answer:
+                quick_timings = {"retrieve": timings["retrieve"], "total": since_start()}
+                quick = self._checked(
+                    question, writer.answer_from(ranked), hits, writer.name, quick_timings, search_query
+                )
+                timings["quick"] = quick_timings["total"]
+                yield StreamEvent(quick=quick)
+            if self.settings.evidence_budget:
+                assert self.embedder is not None
+                prompt_passages = select_evidence(
+                    ranked, hits, self.settings.evidence_budget, self.embedder.count_tokens
+                )
+            timings["evidence"] = since_start()
         if generation is None and generator.streams:
             pieces = []
-            for piece in generator.stream(search_query or question, hits):
-                if first_token is None:
-                    first_token = time.perf_counter()
+            for piece in generator.stream(query, prompt_passages):
+                if "first_token" not in timings:
+                    timings["first_token"] = since_start()
                 pieces.append(piece)
                 yield StreamEvent(text=piece)
             generation = finish_generation("".join(pieces))
         else:
             if generation is None:
-                generation = generator.generate(search_query or question, hits)
+                generation = generator.generate(query, hits)
             yield StreamEvent(text=generation.text)
-        generated = time.perf_counter()
-        cited = resolve_citations(generation.text, hits) if not generation.refused else None
-        finished = time.perf_counter()
-        timings = {
-            "retrieve": (retrieved - started) * 1000,
-            "generate": (generated - retrieved) * 1000,
-            "cite": (finished - generated) * 1000,
-            "total": (finished - started) * 1000,
-        }
-        if first_token is not None:
-            timings["first_token"] = (first_token - started) * 1000
-        yield StreamEvent(
-            answer=Answer(
-                question=question,
-                text=cited.text if cited else generation.text,
-                refused=generation.refused,
-                citations=cited.citations if cited else (),
-                passages=tuple(hits),
-                generator=generator.name,
-                timings_ms=timings,
-                notes=generation.notes + (cited.notes if cited else ()),
-                uncited=cited.uncited if cited else (),
-                search_query=search_query,
-            )
+        timings["generate"] = since_start()
+        usage = dict(getattr(generator, "last_usage", None) or {}) if generator.streams else {}
+        answer = self._checked(
+            question, generation, hits, generator.name, timings, search_query, quick=quick, usage=usage
         )
+        timings["total"] = since_start()
+        yield StreamEvent(answer=answer)

@@ -21,9 +21,15 @@ def load_prompt(name: str, prompts_dir: Path = PROMPTS_DIR) -> str:
 
 
 def render_passages(passages: list[Hit]) -> str:
-    """Number passages [1]..[n] and fence each one, so document text reads as data."""
+    """Number passages [1]..[n] and fence each one, so document text reads as data.
+
+    A passage whose text is empty (trimmed away by `rag.evidence.select_evidence`) is left out;
+    the others keep their numbers, so `[n]` still means passage n.
+    """
     blocks = []
     for n, hit in enumerate(passages, start=1):
+        if not hit.chunk.text.strip():
+            continue
         text = hit.chunk.text.replace("<<<", "< < <").replace(">>>", "> > >")
         blocks.append(f'[{n}] (from "{hit.chunk.title}")\n<<<\n{text}\n>>>')
     return "\n\n".join(blocks)

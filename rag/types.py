@@ -102,9 +102,26 @@ class Citation:
     quote_end: int
 
 
+_TIMING_LABELS = (
+    ("retrieve", "retrieval"),
+    ("quick", "quick answer"),
+    ("first_token", "first token"),
+    ("total", "total"),
+)
+
+
+def _duration(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
 @dataclass(frozen=True)
 class Answer:
-    """What the pipeline returns for one question."""
+    """What the pipeline returns for one question.
+
+    `timings_ms` holds milestones in milliseconds since the question arrived: `retrieve`,
+    `quick` (quick answer shown), `evidence` (trimmed prompt ready), `first_token`, `generate`
+    and `total`; a stage that did not run has no key.
+    """
 
     question: str
     text: str
@@ -118,6 +135,10 @@ class Answer:
     uncited: tuple[str, ...] = ()
     # The standalone question used for retrieval when a follow-up was rewritten.
     search_query: str | None = None
+    # With an LLM generator: the extractive answer shown before the LLM's (None otherwise).
+    quick: Answer | None = None
+    # Token counts reported by an LLM generator: prompt_tokens, cached_tokens, completion_tokens.
+    usage: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""
@@ -158,6 +179,34 @@ class Answer:
             "notes": list(self.notes),
             "uncited": list(self.uncited),
             "search_query": self.search_query,
+            "quick_answer": None if self.quick is None else self.quick.quick_dict(),
+            "usage": dict(self.usage),
+        }
+
+    def timing_summary(self) -> list[str]:
+        """Per-answer timings since the question, e.g. ["retrieval 21 ms", "total 4.2 s"], plus
+        prompt size and generation speed when an LLM reported them."""
+        parts = [
+            f"{label} {_duration(self.timings_ms[key])}" for key, label in _TIMING_LABELS if key in self.timings_ms
+        ]
+        usage = self.usage
+        if usage.get("prompt_tokens"):
+            parts.append(f"prompt {usage['prompt_tokens']} tokens ({usage.get('cached_tokens', 0)} cached)")
+        first, done = self.timings_ms.get("first_token"), self.timings_ms.get("generate")
+        if usage.get("completion_tokens") and first is not None and done is not None and done > first:
+            parts.append(f"{usage['completion_tokens'] / ((done - first) / 1000):.1f} tokens/s")
+        return parts
+
+    def quick_dict(self) -> dict:
+        """The short JSON form of a quick answer: text, refusal and where its citations point."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [
+                {"marker": c.marker, "chunk_id": c.chunk_id, "source": c.source, "quote": c.quote}
+                for c in self.citations
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 
 
@@ -165,8 +214,10 @@ class Answer:
 class StreamEvent:
     """One step of a streamed answer: a piece of text as it is written, then the checked answer.
 
-    `answer` is None on text events and set (with `text` empty) on the final event.
+    `answer` is None on text events and set (with `text` empty) on the final event. With an LLM
+    generator, one `quick` event comes first: the extractive answer, shown until the LLM's is done.
     """
 
     text: str = ""
     answer: Answer | None = None
+    quick: Answer | None = None

@@ -43,6 +43,7 @@ __all__ = [
     "validate_upload",
     "sources_html",
     "chat_text",
+    "quick_text",
     "hit_rows",
     "document_rows",
     "format_error",
@@ -220,10 +221,19 @@ def sources_html(answer: Answer) -> str:
                 f'<div class="rag-passage">{html.escape(hit.chunk.text)}</div></div>'
             )
         parts.append("</details>")
-    timings = answer.timings_ms.get("total")
-    footer = f"generator: {answer.generator}" + (f" · {timings:.0f} ms" if timings is not None else "")
-    parts.append(f'<p class="rag-meta">{html.escape(footer)}</p></div>')
+    if answer.quick is not None and answer.quick.text != answer.text:
+        parts.append(
+            '<details class="rag-quick"><summary>Quick answer (best passage sentences)</summary>'
+            f"<p>{html.escape(answer.quick.text)}</p></details>"
+        )
+    footer = " · ".join([f"generator: {answer.generator}", *answer.timing_summary()])
+    parts.append(f'<p class="rag-meta rag-timings">{html.escape(footer)}</p></div>')
     return "".join(parts)
+
+
+def quick_text(answer: Answer) -> str:
+    """The quick answer as shown in the chat while the language model writes its own."""
+    return f"{chat_text(answer)}\n\n*Quick answer from the best passage sentences; the model's answer is on its way…*"
 
 
 def chat_text(answer: Answer) -> str:

@@ -18,7 +18,7 @@ def test_ask_returns_cited_answer(pipeline):
     assert answer.citations and answer.citations[0].source == "apples.txt"
     cited = answer.citations[0]
     assert cited.quote in cited.passage
-    assert set(answer.timings_ms) == {"retrieve", "generate", "cite", "total"}
+    assert set(answer.timings_ms) == {"retrieve", "generate", "total"}
     record = answer.to_dict()
     assert record["citations"][0]["source"] == "apples.txt"
     assert [p["rank"] for p in record["passages"]] == list(range(1, len(answer.passages) + 1))
@@ -96,3 +96,36 @@ def test_follow_up_is_searched_with_the_previous_question(pipeline):
     assert answer.search_query == f"{first} When was it developed?"
     assert answer.passages[0].chunk.source == "apples.txt"
     assert pipeline.ask(first, history=["Something else entirely?"]).search_query is None
+
+
+def test_llm_gets_quick_answer_first_and_trimmed_evidence(settings, embedder):
+    pipeline, generator = _scripted_pipeline(
+        settings.replace(evidence_budget=20), embedder, "The Fuji apple was developed in Japan [1]."
+    )
+    events = list(pipeline.stream("Where was the Fuji apple developed?"))
+    assert events[0].quick is not None and events[0].answer is None
+    quick = events[0].quick
+    assert quick.generator == "extractive" and "Japan" in quick.text and quick.citations
+    final = events[-1].answer
+    assert final.quick is quick and final.to_dict()["quick_answer"]["answer"] == quick.text
+    _, prompt_passages = generator.calls[0]
+    assert len(prompt_passages) == len(final.passages)
+    shown = [p.chunk.text for p in prompt_passages]
+    assert "Fuji apple was developed in Japan" in shown[0]
+    assert sum(len(t.split()) for t in shown) < sum(len(h.chunk.text.split()) for h in final.passages)
+    # Citations resolve against the untrimmed passages.
+    assert final.citations[0].passage == final.passages[0].chunk.text
+    t = final.timings_ms
+    assert t["retrieve"] <= t["quick"] <= t["first_token"] <= t["generate"] <= t["total"]
+    assert any(part.startswith("quick answer") for part in final.timing_summary())
+
+
+def test_quick_answer_and_trimming_can_be_switched_off(settings, embedder):
+    pipeline, generator = _scripted_pipeline(
+        settings.replace(evidence_budget=0, quick_answer=False), embedder, "Japan [1]."
+    )
+    events = list(pipeline.stream("Where was the Fuji apple developed?"))
+    assert all(e.quick is None for e in events)
+    final = events[-1].answer
+    assert final.quick is None and "quick" not in final.timings_ms
+    assert [p.chunk.text for p in generator.calls[0][1]] == [h.chunk.text for h in final.passages]

@@ -117,7 +117,7 @@ def test_sources_html_highlights_the_quote_and_escapes():
     assert "Policy &lt;b&gt;news&lt;/b&gt;" in page and "<b>news" not in page
     assert "score 0.612" in page and "a.txt" in page
     assert "Retrieved but not cited (1)" in page and "Unrelated passage text." in page
-    assert "rag-warn" not in page and "generator: extractive · 12 ms" in page
+    assert "rag-warn" not in page and "generator: extractive · total 12 ms" in page
 
 
 def test_sources_html_marks_uncited_and_removed_citations_and_query():

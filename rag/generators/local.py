@@ -11,11 +11,33 @@ from pathlib import Path
 from rag.errors import ModelNotFoundError
 from rag.generators.base import Generation, finish_generation
 from rag.prompts import build_messages
-from rag.types import REFUSAL_TEXT, Hit
+from rag.types import REFUSAL_TEXT, Chunk, Hit
 
 __all__ = ["LocalGenerator"]
 
 log = logging.getLogger(__name__)
+
+
+def _usage(before, after, completion_tokens: int) -> dict[str, int]:
+    """Token counts of one answer from the model's context before and after it."""
+    common = 0
+    for old, new in zip(before, after, strict=False):
+        if old != new:
+            break
+        common += 1
+    # Streamed chunks are one token each, plus a first role-only and a last finish-only chunk.
+    generated = max(completion_tokens - 2, 0)
+    prompt = max(len(after) - generated, 0)
+    return {"prompt_tokens": prompt, "cached_tokens": min(common, prompt), "completion_tokens": generated}
+
+
+_WARM_UP_PASSAGE = Hit(
+    chunk=Chunk(
+        chunk_id="warm-up:0", doc_id="warm-up", source="warm-up", title="warm-up", text="Warm.", start=0, end=5
+    ),
+    score=1.0,
+    rank=1,
+)
 
 
 class LocalGenerator:
@@ -47,6 +69,8 @@ class LocalGenerator:
         self.n_ctx = n_ctx
         self.max_tokens = max_tokens
         self._llm = None
+        # Token counts of the latest answer: prompt_tokens, cached_tokens (prefix reused), completion_tokens.
+        self.last_usage: dict[str, int] = {}
         # llama.cpp contexts are not thread-safe; one request at a time per model.
         self._lock = threading.Lock()
 
@@ -75,14 +99,26 @@ class LocalGenerator:
         messages = build_messages(question, passages)
         with self._lock:
             llm = self._model()
+            before = llm.input_ids[: llm.n_tokens].copy()
+            completion_tokens = 0
             # Greedy decoding: the same question on the same index gives the same answer.
-            # llama.cpp reuses the KV cache for the longest common prefix (the system prompt).
+            # llama.cpp reuses the KV cache for the longest common prefix (the system prompt),
+            # so everything fixed comes before the passages.
             for chunk in llm.create_chat_completion(
                 messages=messages, temperature=0.0, top_k=1, max_tokens=self.max_tokens, stream=True
             ):
+                completion_tokens += 1
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
+            after = llm.input_ids[: llm.n_tokens]
+            self.last_usage = _usage(before, after, completion_tokens)
+
+    def warm_up(self) -> None:
+        """Load the model and read the fixed system prompt into its cache, so the first
+        question only pays for its own passages."""
+        for _ in self.stream("Is this a warm-up?", [_WARM_UP_PASSAGE]):
+            break
 
     def generate(self, question: str, passages: list[Hit]) -> Generation:
         return finish_generation("".join(self.stream(question, passages)))
