@@ -66,6 +66,22 @@ def _pct(values: list[float]) -> dict:
     return {"p50": round(statistics.median(values), 1), "p95": round(q[18], 1)}
 
 
+def _speed(answer) -> dict:
+    """Quick-answer time, prompt size and generation speed of one answer (LLM generators)."""
+    t, usage = answer.timings_ms, answer.usage
+    out = {
+        "quick_ms": t.get("quick"),
+        **{k: usage.get(k) for k in ("prompt_tokens", "cached_tokens", "completion_tokens", "refusal_probability")},
+    }
+    if usage.get("completion_tokens") and "first_token" in t and t["generate"] > t["first_token"]:
+        out["tokens_per_s"] = usage["completion_tokens"] / ((t["generate"] - t["first_token"]) / 1000)
+    return out
+
+
+def _present(items: list[dict], key: str) -> list[float]:
+    return [i[key] for i in items if i.get(key) is not None]
+
+
 def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
     items = []
     for n, q in enumerate(questions, start=1):
@@ -86,7 +102,14 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
             "first_token_ms": answer.timings_ms.get("first_token", answer.timings_ms["total"]),
             "total_ms": answer.timings_ms["total"],
             "notes": list(answer.notes),
+            **_speed(answer),
         }
+        if answer.quick is not None:
+            item["quick_answer"] = answer.quick.text
+            item["quick_refused"] = answer.quick.refused
+            item["quick_correct"] = (
+                contains_any(answer.quick.text, q.get("answers") or []) if q.get("answerable", True) else None
+            )
         items.append(item)
         print(
             f"[{n}/{len(questions)}] {q['id']} refused={answer.refused} correct={item['correct']} "
@@ -108,8 +131,21 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
         "cites_relevant_source": mean([float(i["cites_relevant"]) for i in items if i["cites_relevant"] is not None]),
         "first_token_ms": _pct([i["first_token_ms"] for i in items]),
         "total_ms": _pct([i["total_ms"] for i in items]),
+        "quick_ms": _pct(_present(items, "quick_ms")),
+        "quick_correct_on_answerable": mean([i["quick_correct"] for i in answerable if "quick_correct" in i]),
+        "prompt_tokens": _pct(_present(items, "prompt_tokens")),
+        "tokens_per_s": _pct(_present(items, "tokens_per_s")),
         "items": items,
     }
+
+
+def _warm(pipeline: RagPipeline, question: str) -> RagPipeline:
+    """Load the models and cache the LLM's fixed prompt prefix before anything is timed."""
+    generator = pipeline._generator()
+    if hasattr(generator, "warm_up"):
+        generator.warm_up()
+    pipeline.retrieve(question)
+    return pipeline
 
 
 def main() -> None:
@@ -120,6 +156,8 @@ def main() -> None:
     parser.add_argument("--squad2", help="SQuAD 2.0 sample folder (paragraphs.jsonl, dev_sample400.jsonl)")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--top-k", type=int)
+    parser.add_argument("--evidence-budget", type=int, help="override setting evidence_budget (0 = whole passages)")
+    parser.add_argument("--refusal-threshold", type=float, help="override setting refusal_threshold")
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,6 +176,8 @@ def main() -> None:
                 "corpus_dir": str(corpus),
                 "generator": args.generator,
                 "top_k": args.top_k,
+                "evidence_budget": args.evidence_budget,
+                "refusal_threshold": args.refusal_threshold,
             }
         )
         update_index(settings)
@@ -145,7 +185,9 @@ def main() -> None:
             "dataset": dataset,
             "generator": args.generator,
             "top_k": settings.top_k,
-            **evaluate(RagPipeline.from_settings(settings), questions),
+            "evidence_budget": settings.evidence_budget,
+            "refusal_threshold": settings.refusal_threshold,
+            **evaluate(_warm(RagPipeline.from_settings(settings), questions[0]["question"]), questions),
         }
     summary = {k: v for k, v in result.items() if k != "items"}
     print(json.dumps(summary, indent=1))

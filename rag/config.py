@@ -82,6 +82,9 @@ class Settings:
     evidence_budget: int = 250
     # With an LLM generator, show the extractive answer at once, then the LLM's when it is ready.
     quick_answer: bool = True
+    # Local LLM: refuse when the model gives the refusal sentence's first token at least this
+    # probability, else make it answer (0 = plain greedy decoding).
+    refusal_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -127,8 +130,12 @@ class Settings:
             raise ConfigError(f"setting 'generator' is {self.generator!r}; choose one of {', '.join(GENERATORS)}")
 
     def replace(self, **changes: Any) -> Settings:
+        if not 0.0 <= self.refusal_threshold < 1.0:
+            raise ConfigError(f"setting 'refusal_threshold' must be in [0, 1), got {self.refusal_threshold}")
         if self.evidence_budget < 0:
-            raise ConfigError(f"setting 'evidence_budget' must be >= 0 (0 = whole passages), got {self.evidence_budget}")
+            raise ConfigError(
+                f"setting 'evidence_budget' must be >= 0 (0 = whole passages), got {self.evidence_budget}"
+            )
         """A copy with some fields changed; `None` values are ignored (per-call overrides)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 

@@ -44,6 +44,7 @@ def create_generator(settings: Settings, embedder: Embedder) -> Generator:
             n_threads=settings.n_threads or None,
             n_ctx=settings.n_ctx,
             max_tokens=settings.max_tokens,
+            refusal_threshold=settings.refusal_threshold,
         )
     if name == "hosted":
         from rag.generators.hosted import HostedGenerator

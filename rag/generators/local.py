@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from rag.errors import ModelNotFoundError
 from rag.generators.base import Generation, finish_generation
 from rag.prompts import build_messages
@@ -29,6 +31,32 @@ def _usage(before, after, completion_tokens: int) -> dict[str, int]:
     generated = max(completion_tokens - 2, 0)
     prompt = max(len(after) - generated, 0)
     return {"prompt_tokens": prompt, "cached_tokens": min(common, prompt), "completion_tokens": generated}
+
+
+class _RefusalGate:
+    """A llama.cpp logits processor that decides, at the answer's first token, between the fixed
+    refusal sentence and an answer: refuse when the model gives the refusal's first token at
+    least `threshold` probability. 0 leaves greedy decoding as it is (refuse when that token is
+    the most likely one). The probability is recorded either way.
+    """
+
+    def __init__(self, token: int, threshold: float) -> None:
+        self.token = token
+        self.threshold = threshold
+        self.probability: float | None = None
+        self.refuse = False
+
+    def __call__(self, input_ids, scores):
+        if self.probability is not None:
+            return scores
+        logits = np.asarray(scores, dtype=np.float64)
+        weights = np.exp(logits - logits.max())
+        self.probability = float(weights[self.token] / weights.sum())
+        if self.threshold > 0:
+            self.refuse = self.probability >= self.threshold
+            if not self.refuse:
+                scores[self.token] = -np.inf
+        return scores
 
 
 _WARM_UP_PASSAGE = Hit(
@@ -58,19 +86,28 @@ class LocalGenerator:
     streams = True
 
     def __init__(
-        self, model_path: str | Path, n_threads: int | None = None, n_ctx: int = 4096, max_tokens: int = 256
+        self,
+        model_path: str | Path,
+        n_threads: int | None = None,
+        n_ctx: int = 4096,
+        max_tokens: int = 256,
+        refusal_threshold: float = 0.0,
     ) -> None:
         if n_ctx < 256:
             raise ValueError(f"n_ctx must be at least 256, got {n_ctx}")
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
+        if not 0.0 <= refusal_threshold < 1.0:
+            raise ValueError(f"refusal_threshold must be in [0, 1), got {refusal_threshold}")
+        self.refusal_threshold = refusal_threshold
         self.model_path = Path(model_path)
         self.n_threads = n_threads or os.cpu_count() or 1
         self.n_ctx = n_ctx
         self.max_tokens = max_tokens
         self._llm = None
         # Token counts of the latest answer: prompt_tokens, cached_tokens (prefix reused), completion_tokens.
-        self.last_usage: dict[str, int] = {}
+        self.last_usage: dict[str, float] = {}
+        self._refusal_token_id: int | None = None
         # llama.cpp contexts are not thread-safe; one request at a time per model.
         self._lock = threading.Lock()
 
@@ -101,18 +138,36 @@ class LocalGenerator:
             llm = self._model()
             before = llm.input_ids[: llm.n_tokens].copy()
             completion_tokens = 0
+            gate = _RefusalGate(self._refusal_token(llm), self.refusal_threshold)
             # Greedy decoding: the same question on the same index gives the same answer.
             # llama.cpp reuses the KV cache for the longest common prefix (the system prompt),
             # so everything fixed comes before the passages.
             for chunk in llm.create_chat_completion(
-                messages=messages, temperature=0.0, top_k=1, max_tokens=self.max_tokens, stream=True
+                messages=messages,
+                temperature=0.0,
+                top_k=1,
+                max_tokens=self.max_tokens,
+                stream=True,
+                logits_processor=[gate],
             ):
                 completion_tokens += 1
+                if gate.refuse:
+                    # The decision is made on the first token; the sentence itself is fixed.
+                    yield REFUSAL_TEXT
+                    break
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
             after = llm.input_ids[: llm.n_tokens]
             self.last_usage = _usage(before, after, completion_tokens)
+            if gate.probability is not None:
+                self.last_usage["refusal_probability"] = round(gate.probability, 4)
+
+    def _refusal_token(self, llm) -> int:
+        """The token the refusal sentence starts with, as the model writes it at an answer's start."""
+        if self._refusal_token_id is None:
+            self._refusal_token_id = llm.tokenize(REFUSAL_TEXT.encode(), add_bos=False)[0]
+        return self._refusal_token_id
 
     def warm_up(self) -> None:
         """Load the model and read the fixed system prompt into its cache, so the first

@@ -61,3 +61,17 @@ def test_instructions_inside_documents_are_not_followed(pipeline):
     # Either a refusal (what the 1.5B model mostly does with the attack in its sources) or an
     # answer that rests on the real articles, never on the injected notice alone.
     assert answer.refused or any(c.source != "zz_notice.txt" for c in answer.citations), answer.text
+
+
+def test_quick_answer_first_then_a_trimmed_prompt_after_a_reused_prefix(pipeline):
+    pipeline.ask("Who is the chief economist at CITIC Securities?")  # the system prompt is now cached
+    events = list(pipeline.stream("Which state news agency published the proposal and Xi's explanatory note?"))
+    quick = events[0].quick
+    assert quick is not None and quick.generator == "extractive" and "Xinhua" in quick.text
+    answer = events[-1].answer
+    usage = answer.usage
+    assert usage["cached_tokens"] >= 40, usage  # at least the fixed system prompt was not read again
+    fresh = usage["prompt_tokens"] - usage["cached_tokens"]
+    assert fresh < pipeline.settings.evidence_budget + 200, usage  # passages cut to the budget
+    assert 0.0 <= usage["refusal_probability"] <= 1.0
+    assert answer.timings_ms["quick"] < answer.timings_ms["first_token"] < answer.timings_ms["total"]
