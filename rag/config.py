@@ -18,6 +18,7 @@ DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 GENERATORS = ("auto", "extractive", "local", "hosted")
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("convex", "rrf")
+VECTOR_STORES = ("faiss", "milvus")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,17 @@ class Settings:
     # (document hit@1 0.944 vs 0.889 at 120 and 0.833 at 200; see eval/RESULTS.md).
     chunk_size: int = 80
     chunk_overlap: int = 16
-    index_factory: str = "Flat"
+    # "auto": exact Flat up to ivf_threshold chunks, then IVF{~4*sqrt(N)},Flat trained on a sample
+    # ("auto-sq8": IVF…,SQ8, 4x smaller); or any FAISS factory string, e.g. "HNSW32".
+    index_factory: str = "auto"
+    ivf_threshold: int = 200_000
+    nprobe: int = 16  # IVF lists searched per query
+    hnsw_ef_search: int = 128
+    # Vector store: "faiss" (embedded) or "milvus" (pymilvus; milvus_uri "" = milvus-lite file in
+    # the index directory, or http://host:19530 for a server/cluster, token read from milvus_token_env).
+    vector_store: str = "faiss"
+    milvus_uri: str = ""
+    milvus_token_env: str = "MILVUS_TOKEN"
     top_k: int = 5
     # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "lexical". Tuned with
     # eval/tune_retrieval.py (eval/RESULTS.md): convex fusion at dense weight 0.7 was best on SciFact
@@ -104,6 +115,9 @@ class Settings:
             "rrf_k",
             "retrieval_candidates",
             "rerank_candidates",
+            "ivf_threshold",
+            "nprobe",
+            "hnsw_ef_search",
         )
         for name in positive:
             if getattr(self, name) < 1:
@@ -126,6 +140,12 @@ class Settings:
             raise ConfigError(f"setting 'fusion' is {self.fusion!r}; choose one of {', '.join(FUSIONS)}")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ConfigError(f"setting 'dense_weight' must be between 0 and 1, got {self.dense_weight}")
+        if self.vector_store not in VECTOR_STORES:
+            raise ConfigError(
+                f"setting 'vector_store' is {self.vector_store!r}; choose one of {', '.join(VECTOR_STORES)}"
+            )
+        if not self.index_factory.strip():
+            raise ConfigError("setting 'index_factory' is empty; use 'auto' or a FAISS factory string like 'Flat'")
         if self.generator not in GENERATORS:
             raise ConfigError(f"setting 'generator' is {self.generator!r}; choose one of {', '.join(GENERATORS)}")
 

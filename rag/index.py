@@ -21,18 +21,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, RagError
 from rag.lexical import LEXICAL_DIR, LEXICAL_FORMAT, LexicalIndex, lexical_text
+from rag.stores import FaissStore, SearchFilter, StoreConfig, VectorStore, build_store, open_store
 from rag.types import Chunk
 
 __all__ = [
     "SCHEMA_VERSION",
     "VectorStore",
     "FaissStore",
+    "SearchFilter",
+    "StoreConfig",
     "StoredIndex",
     "load_index",
     "save_index",
@@ -44,62 +46,6 @@ __all__ = [
 SCHEMA_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 _CURRENT = "CURRENT"
-
-
-class VectorStore(Protocol):
-    """Nearest-neighbour search over normalized vectors (inner product = cosine)."""
-
-    @property
-    def count(self) -> int: ...
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Returns (scores, rows), each of shape (len(queries), k); missing rows are -1."""
-        ...
-
-
-class FaissStore:
-    """FAISS index built from a `faiss.index_factory` string with inner-product metric."""
-
-    def __init__(self, index) -> None:
-        self._index = index
-
-    @classmethod
-    def build(cls, vectors: np.ndarray, factory: str) -> FaissStore:
-        import faiss
-
-        dim = int(vectors.shape[1])
-        try:
-            index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-        except RuntimeError:
-            raise IndexMismatchError(f"index_factory {factory!r} is not a valid FAISS factory string") from None
-        if not index.is_trained:
-            index.train(vectors)
-        if len(vectors):
-            index.add(vectors)
-        return cls(index)
-
-    @classmethod
-    def read(cls, path: Path) -> FaissStore:
-        import faiss
-
-        return cls(faiss.read_index(str(path)))
-
-    def write(self, path: Path) -> None:
-        import faiss
-
-        faiss.write_index(self._index, str(path))
-
-    @property
-    def count(self) -> int:
-        return int(self._index.ntotal)
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.count)
-        if k == 0:
-            empty = np.zeros((len(queries), 0))
-            return empty.astype(np.float32), empty.astype(np.int64)
-        scores, rows = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-        return scores, rows
 
 
 @dataclass
@@ -160,8 +106,12 @@ def _current_generation(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
-def load_index(index_dir: str | Path) -> StoredIndex:
+def load_index(index_dir: str | Path, nprobe: int | None = None) -> StoredIndex:
     """Load the live generation of an index directory.
+
+    Args:
+        index_dir: the index directory (holding CURRENT).
+        nprobe: IVF lists to probe per query (default: the value recorded when it was built).
 
     Raises:
         IndexNotFoundError: nothing has been indexed there yet.
@@ -189,12 +139,14 @@ def load_index(index_dir: str | Path) -> StoredIndex:
                 record = json.loads(line)
                 chunks.append(Chunk(**record))
         embeddings = np.load(gen / "embeddings.npy", mmap_mode="r")
-        store = FaissStore.read(gen / "vectors.faiss")
+        store = open_store(manifest.get("vector_store", {}), gen, index_dir, [c.doc_id for c in chunks], nprobe)
         if manifest.get("lexical_format") != LEXICAL_FORMAT:
             # Built before this BM25 layout: rebuilt in memory here, on disk by the next `rag index`.
             lexical = build_lexical(chunks)
         else:
             lexical = LexicalIndex.read(gen / LEXICAL_DIR)
+    except RagError:
+        raise
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(
             f"index files in {gen} unreadable ({type(exc).__name__}); run `rag index --rebuild`"
@@ -211,7 +163,7 @@ def check_index(index: StoredIndex) -> list[str]:
     problems = []
     n_chunks = len(index.chunks)
     if index.store.count != n_chunks:
-        problems.append(f"FAISS holds {index.store.count} vectors but there are {n_chunks} chunk records")
+        problems.append(f"the vector store holds {index.store.count} vectors but there are {n_chunks} chunk records")
     if index.lexical.count != n_chunks:
         problems.append(f"the BM25 index holds {index.lexical.count} rows but there are {n_chunks} chunk records")
     if index.embeddings.shape[0] != n_chunks:
@@ -246,30 +198,44 @@ def _fsync_dir(path: Path) -> None:
 
 
 def save_index(
-    index_dir: str | Path, manifest: dict, chunks: list[Chunk], embeddings: np.ndarray, factory: str
+    index_dir: str | Path,
+    manifest: dict,
+    chunks: list[Chunk],
+    embeddings: np.ndarray,
+    factory: str,
+    store_config: StoreConfig | None = None,
 ) -> Path:
-    """Write a new generation and make it live atomically. Call with `index_lock` held."""
+    """Write a new generation and make it live atomically. Call with `index_lock` held.
+
+    Args:
+        factory: the `index_factory` setting ("auto" picks the FAISS type by corpus size).
+        store_config: the vector store to write (default: FAISS with `factory`).
+    """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     if embeddings.shape[0] != len(chunks):
         raise ValueError(f"{embeddings.shape[0]} embeddings for {len(chunks)} chunks")
-    store = FaissStore.build(np.ascontiguousarray(embeddings, dtype=np.float32), factory)
+    config = store_config or StoreConfig(index_factory=factory)
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
+    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(_chunk_to_json(chunk) + "\n")
+    _write_embeddings(tmp / "embeddings.npy", embeddings)
+    # The store is filled from the written file, block by block (bounded memory at any size).
+    stored = np.load(tmp / "embeddings.npy", mmap_mode="r")
+    store, entry = build_store(config, tmp, index_dir, stored, [c.doc_id for c in chunks])
+    del stored
     manifest = {
         **manifest,
         "schema_version": SCHEMA_VERSION,
         "chunk_count": len(chunks),
         "index_factory": factory,
+        "index_type": entry["index_type"],
+        "vector_store": entry,
         "lexical_format": LEXICAL_FORMAT,
     }
-    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(_chunk_to_json(chunk) + "\n")
-    with (tmp / "embeddings.npy").open("wb") as fh:
-        np.save(fh, np.ascontiguousarray(embeddings, dtype=np.float32))
-    store.write(tmp / "vectors.faiss")
     build_lexical(chunks).write(tmp / LEXICAL_DIR)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     # Everything on disk before the generation becomes visible.
@@ -289,7 +255,19 @@ def save_index(
     os.replace(pointer_tmp, index_dir / _CURRENT)
     _fsync_dir(index_dir)
     _remove_stale(index_dir, keep=name)
+    drop_others = getattr(store, "drop_others", None)
+    if drop_others is not None:
+        drop_others(entry["collection"])
     return gen
+
+
+def _write_embeddings(path: Path, embeddings: np.ndarray, block: int = 65_536) -> None:
+    """Save as .npy block by block, so a memory-mapped input is never loaded whole."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=tuple(embeddings.shape))
+    for start in range(0, embeddings.shape[0], block):
+        out[start : start + block] = embeddings[start : start + block]
+    out.flush()
+    del out
 
 
 def _remove_stale(index_dir: Path, keep: str) -> None:

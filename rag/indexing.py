@@ -24,6 +24,7 @@ from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
 from rag.index import StoredIndex, index_lock, load_index, save_index
 from rag.lexical import LEXICAL_FORMAT
 from rag.loaders import discover_files, load_file
+from rag.stores import StoreConfig
 from rag.types import Chunk
 
 __all__ = ["IndexReport", "remove_documents", "update_index"]
@@ -200,7 +201,8 @@ def update_index(
                 documents.setdefault(doc_id, old_docs[doc_id])
         report.removed = sorted(set(old_docs) - set(documents))
 
-        factory_changed = previous is not None and previous.manifest.get("index_factory") != settings.index_factory
+        store_config = StoreConfig.from_settings(settings)
+        factory_changed = previous is not None and _store_differs(previous, store_config, len(previous.chunks))
         # An older BM25 layout is rewritten from the stored chunks (no re-embedding).
         factory_changed = factory_changed or (
             previous is not None and previous.manifest.get("lexical_format") != LEXICAL_FORMAT
@@ -254,7 +256,8 @@ def update_index(
             "documents": documents,
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        save_index(settings.index_dir, manifest, chunks, embeddings, settings.index_factory)
+        _log_type_change(previous, store_config, len(chunks))
+        save_index(settings.index_dir, manifest, chunks, embeddings, settings.index_factory, store_config)
         report.written = True
         report.chunk_count = len(chunks)
         report.document_count = len(documents)
@@ -287,7 +290,16 @@ def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
         embeddings = (
             np.asarray(index.embeddings[keep]) if keep else np.zeros((0, index.embeddings.shape[1]), np.float32)
         )
-        save_index(settings.index_dir, manifest, [index.chunks[i] for i in keep], embeddings, manifest["index_factory"])
+        store_config = StoreConfig.from_settings(settings)
+        _log_type_change(index, store_config, len(keep))
+        save_index(
+            settings.index_dir,
+            manifest,
+            [index.chunks[i] for i in keep],
+            embeddings,
+            settings.index_factory,
+            store_config,
+        )
     return IndexReport(
         removed=sorted(doc_ids),
         chunk_count=len(keep),
@@ -295,6 +307,35 @@ def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
         written=True,
         seconds=time.perf_counter() - started,
     )
+
+
+def _stored_type(index: StoredIndex) -> tuple[str, str]:
+    entry = index.manifest.get("vector_store", {})
+    return entry.get("backend", "faiss"), index.manifest.get("index_type", index.manifest.get("index_factory", ""))
+
+
+def _store_differs(index: StoredIndex, config: StoreConfig, n_chunks: int) -> bool:
+    """Whether the store must be rebuilt (no re-embedding) to follow the settings."""
+    entry = index.manifest.get("vector_store", {})
+    if _stored_type(index) != (config.backend, config.index_type(n_chunks)):
+        return True
+    if config.backend == "milvus":
+        return entry.get("uri", "") != config.milvus_uri
+    return (
+        entry.get("nprobe", config.nprobe) != config.nprobe
+        or entry.get("hnsw_ef_search", config.hnsw_ef_search) != config.hnsw_ef_search
+    )
+
+
+def _log_type_change(previous: StoredIndex | None, config: StoreConfig, n_chunks: int) -> None:
+    if previous is None:
+        return
+    before = _stored_type(previous)
+    after = (config.backend, config.index_type(n_chunks))
+    if before != after:
+        log.warning(
+            "%d chunks: vector store rebuilt as %s %s (was %s %s)", n_chunks, after[0], after[1], before[0], before[1]
+        )
 
 
 def _default_embedder(settings: Settings) -> Embedder:
