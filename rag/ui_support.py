@@ -385,8 +385,14 @@ class UiBackend:
             return self._embedder
 
     def warm_up(self) -> None:
-        """Load the embedding model now (it otherwise loads on the first question)."""
+        """Load the embedding model now (it otherwise loads on the first question), and a local
+        LLM with its fixed system prompt already read, so the first answer is as fast as the rest."""
         _ = self.embedder().dimension
+        if self.default_generator() == "local":
+            generator = self._generator(self._settings_for(ChatOptions(generator="local")))
+            warm = getattr(generator, "warm_up", None)
+            if warm is not None:
+                warm()
 
     def index(self) -> StoredIndex:
         with self._lock:
