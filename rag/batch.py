@@ -1,4 +1,9 @@
-"""Answer a JSONL file of questions, one JSON object per line, resumable after a kill."""
+"""Answer a JSONL file of questions, one JSON object per line, resumable after a kill.
+
+A question whose generator fails (endpoint down, timeout, 5xx, broken stream, garbage JSON) is
+written as `{"id": ..., "failed": true, "error": "..."}` and the run goes on; the next run drops
+those lines (atomically) and retries them, so each id ends up in the output once.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.errors import InputError, RagError
+from rag.errors import GeneratorError, InputError, RagError
 from rag.types import Answer
 
-__all__ = ["BatchReport", "read_questions", "completed_ids", "run_batch"]
+__all__ = ["BatchReport", "MAX_CONSECUTIVE_FAILURES", "read_questions", "completed_ids", "run_batch"]
 
 log = logging.getLogger(__name__)
+
+# Stop when this many questions in a row fail: the endpoint is down, not one question bad.
+MAX_CONSECUTIVE_FAILURES = 10
 
 
 @dataclass
@@ -22,6 +30,9 @@ class BatchReport:
     answered: int = 0
     skipped_done: int = 0
     bad_lines: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # ids whose answer failed; a re-run retries them
+    retried: int = 0  # failed ids of an earlier run taken up again
+    stopped: str | None = None  # why the run stopped early, if it did
 
 
 def read_questions(path: Path, problems: list[str]) -> Iterator[tuple[int, dict]]:
@@ -61,9 +72,18 @@ def read_questions(path: Path, problems: list[str]) -> Iterator[tuple[int, dict]
 
 
 def completed_ids(output: Path) -> set[str]:
-    """Ids already answered in `output`; a half-written last line (from a kill) is cut off."""
+    """Ids already answered in `output`.
+
+    A half-written last line (from a kill) is cut off, and lines of failed answers are dropped
+    (the file is rewritten atomically) so that the caller retries them.
+    """
+    return _prepare_output(output)[0]
+
+
+def _prepare_output(output: Path) -> tuple[set[str], int]:
+    """(ids answered, failed lines dropped) after repairing `output` for a resumed run."""
     if not output.exists():
-        return set()
+        return set(), 0
     data = output.read_bytes()
     if data and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
@@ -71,14 +91,31 @@ def completed_ids(output: Path) -> set[str]:
         with output.open("r+b") as fh:
             fh.truncate(cut)
         data = data[:cut]
-    done = set()
-    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+    done: set[str] = set()
+    kept: list[bytes] = []
+    failed = 0
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
         try:
-            record = json.loads(line)
-            done.add(str(record["id"]))
+            record = json.loads(raw.decode("utf-8", errors="replace"))
+            qid = str(record["id"])
         except (json.JSONDecodeError, KeyError, TypeError):
             log.warning("%s:%d: unreadable answer line left in place", output, number)
-    return done
+            kept.append(raw)
+            continue
+        if record.get("failed"):
+            failed += 1
+            continue
+        done.add(qid)
+        kept.append(raw)
+    if failed:
+        tmp = output.with_name(f".{output.name}.tmp")
+        with tmp.open("wb") as fh:
+            fh.writelines(kept)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, output)
+        log.warning("%s: retrying %d questions that failed in an earlier run", output, failed)
+    return done, failed
 
 
 def answer_record(record: dict, answer: Answer) -> dict:
@@ -94,7 +131,7 @@ def run_batch(
 ) -> BatchReport:
     """Answer every question not yet in `output`, appending one line per answer."""
     report = BatchReport()
-    done = completed_ids(output)
+    done, report.retried = _prepare_output(output)
     records = list(read_questions(questions, report.bad_lines))
     for problem in report.bad_lines:
         log.warning("%s", problem)
@@ -107,6 +144,7 @@ def run_batch(
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="answering", unit="q")
+    in_a_row = 0
     with output.open("a", encoding="utf-8") as out:
         for number, record in todo:
             try:
@@ -118,14 +156,36 @@ def run_batch(
                 if bar:
                     bar.update(1)
                 continue
+            except GeneratorError as exc:
+                message = " ".join(str(exc).split())
+                log.warning("%s:%d: question %r failed: %s", questions, number, record["id"], message)
+                line = {**record, "id": record["id"], "failed": True, "error": message}
+                _append(out, line)
+                report.failed.append(record["id"])
+                in_a_row += 1
+                if bar:
+                    bar.update(1)
+                if in_a_row >= MAX_CONSECUTIVE_FAILURES:
+                    report.stopped = (
+                        f"stopped after {in_a_row} failed questions in a row (last: {message}); "
+                        "fix the generator and re-run to continue"
+                    )
+                    break
+                continue
             except RagError:
                 raise
-            out.write(json.dumps(answer_record(record, answer), ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+            in_a_row = 0
+            _append(out, answer_record(record, answer))
             report.answered += 1
             if bar:
                 bar.update(1)
     if bar:
         bar.close()
     return report
+
+
+def _append(out, record: dict) -> None:
+    """One whole line, on disk before the next question starts."""
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    os.fsync(out.fileno())

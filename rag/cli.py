@@ -251,11 +251,15 @@ def _cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
     pipeline = RagPipeline.from_settings(settings)
     report = run_batch(Path(args.questions), Path(args.output), pipeline.ask, progress=sys.stderr.isatty())
+    failed = f", failed {len(report.failed)} (re-run to retry)" if report.failed else ""
     print(
         f"answered {report.answered}, already done {report.skipped_done}, "
-        f"bad lines {len(report.bad_lines)} -> {args.output}"
+        f"bad lines {len(report.bad_lines)}{failed} -> {args.output}"
     )
-    return 0
+    if report.stopped:
+        print(f"error: {report.stopped}", file=sys.stderr)
+    # Non-zero only when failures left the run with nothing done.
+    return 1 if report.stopped or (report.failed and not report.answered) else 0
 
 
 def _cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
@@ -312,6 +316,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # disk full, permissions, a file that vanished: one line, no traceback
+        if args.verbose:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line here, the traceback with -v
+        if args.verbose:
+            raise
+        message = " ".join(str(exc).split())[:300]
+        print(f"error: internal error ({type(exc).__name__}: {message}); run with -v for details", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.config import Settings
-from rag.errors import InputError
+from rag.errors import GeneratorError, InputError
 from rag.evaluation.calibration import CALIBRATION_FILE, load_calibration
 from rag.evaluation.dataset import EvalItem, read_eval_items, write_batch_questions
 from rag.evaluation.judges import Judge, NLIJudge, create_judge
@@ -108,6 +108,9 @@ def run_eval(
     batch = run_batch(out / "questions.jsonl", out / "answers.jsonl", pipeline.ask, progress=progress)
     if batch.bad_lines:
         raise InputError(batch.bad_lines[0])
+    if batch.stopped or batch.failed:
+        reason = batch.stopped or f"{len(batch.failed)} questions failed (first: {batch.failed[0]})"
+        raise GeneratorError(f"{reason}; nothing scored, re-run with --out {out} to retry the failed ones")
     pipeline._ensure_loaded()
     judge = create_judge(judge_name, settings, pipeline.embedder, nli_model=nli_model)
     answers = _read_answers(out / "answers.jsonl")
