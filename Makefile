@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run chat test lint bench clean
+.PHONY: install index run chat test lint bench bench-latency clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: install
 
 bench: index
 	$(BIN)/python bench/run.py --out bench/results.json
+
+# Local LLM answer latency and quality per evidence budget (seed set; about 25 minutes on 2 cores).
+bench-latency: install
+	$(BIN)/python bench/latency.py --budgets 0,150,250 --out bench/latency_results.json
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/.tmp-* index/.lock

@@ -94,8 +94,9 @@ class Settings:
     # With an LLM generator, show the extractive answer at once, then the LLM's when it is ready.
     quick_answer: bool = True
     # Local LLM: refuse when the model gives the refusal sentence's first token at least this
-    # probability, else make it answer (0 = plain greedy decoding).
-    refusal_threshold: float = 0.0
+    # probability, else make it answer (0 = plain greedy decoding). 0.14 maximised answer
+    # correctness + refusal rate on the SQuAD 2.0 sample (eval/refusal_calibration.json).
+    refusal_threshold: float = 0.14
 
     def __post_init__(self) -> None:
         for f in fields(self):

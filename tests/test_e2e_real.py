@@ -199,7 +199,12 @@ def test_hosted_generator_through_the_cli_against_a_loopback_server(workdir):
     try:
         answer_text = "Ming Ming is the chief economist at CITIC Securities [1]."
         server.add(Reply(events=[delta(role="assistant"), delta(answer_text), delta(finish_reason="stop")]))
-        env = {"RAG_HOSTED_BASE_URL": server.base_url, "RAG_HOSTED_MODEL": "loopback-model", "RAG_TOP_K": "3"}
+        env = {
+            "RAG_HOSTED_BASE_URL": server.base_url,
+            "RAG_HOSTED_MODEL": "loopback-model",
+            "RAG_TOP_K": "3",
+            "RAG_EVIDENCE_BUDGET": "0",  # whole passages, so all three are in the prompt
+        }
         question = "Who is the chief economist at CITIC Securities?"
         out = json.loads(rag("ask", "-g", "hosted", question, "--json", cwd=workdir, env=env).stdout)
         assert out["generator"] == "hosted" and out["answer"] == answer_text and not out["refused"]
@@ -208,6 +213,17 @@ def test_hosted_generator_through_the_cli_against_a_loopback_server(workdir):
         assert sent["model"] == "loopback-model" and sent["temperature"] == 0
         user = sent["messages"][-1]["content"]
         assert question in user and "[1] (from" in user and "[3] (from" in user and "[4] (from" not in user
+        assert out["quick_answer"]["answer"] and out["quick_answer"]["citations"]
+        # Trimmed evidence and the plain output with timings.
+        server.add(Reply(events=[delta(role="assistant"), delta(answer_text), delta(finish_reason="stop")]))
+        plain = rag("ask", "-g", "hosted", "--verbose", question, cwd=workdir, env={**env, "RAG_EVIDENCE_BUDGET": "40"})
+        lines = plain.stdout.splitlines()
+        assert lines[0].startswith("Quick answer: ") and "[1]" in lines[0]
+        assert any(line.startswith("Answer: " + answer_text) for line in lines)
+        timing = next(line for line in lines if line.startswith("Timings: "))
+        assert "retrieval" in timing and "quick answer" in timing and "first token" in timing and "total" in timing
+        trimmed = server.requests[1].body["messages"][-1]["content"]
+        assert len(trimmed) < len(user) and "Ming Ming" in trimmed
     finally:
         server.stopping.set()
         server.httpd.shutdown()

@@ -28,12 +28,14 @@ _LABELS = {
     "citation_recall": "citation recall (ALCE)",
     "citation_precision": "citation precision (ALCE)",
     "refusal_correct": "refusal decision correct",
+    "quick_contains_answer": "quick answer contains answer",
+    "quick_refusal_correct": "quick answer refusal correct",
 }
 
 
 def summarize(items: list[dict], judge: dict, k: int) -> dict:
     """Every aggregate with a 95 % bootstrap interval; deterministic for the same items."""
-    metrics = {name: bootstrap_ci([i["metrics"][name] for i in items]) for name in METRICS}
+    metrics = {name: bootstrap_ci([i["metrics"].get(name) for i in items]) for name in METRICS}
     refused = [i["refused"] for i in items]
     answerable = [i["answerable"] for i in items]
     abst = abstention_scores(refused, answerable)

@@ -39,6 +39,8 @@ METRICS = (
     "citation_recall",
     "citation_precision",
     "refusal_correct",
+    "quick_contains_answer",
+    "quick_refusal_correct",
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[.,;:!?]|$)")
 
@@ -98,6 +100,24 @@ def relevant_ranked(item: EvalItem, passages: Sequence[dict]) -> tuple[list[str]
 
 def _first_relevant_rank(ranked: list[str], relevant: set[str]) -> int | None:
     return next((i for i, r in enumerate(ranked, start=1) if r in relevant), None)
+
+
+def _score_quick(item: EvalItem, quick: dict | None, m: dict, reasons: dict) -> None:
+    """The quick (extractive) answer shown before an LLM's, scored like the answer itself."""
+    if not quick:
+        for key in ("quick_contains_answer", "quick_refusal_correct"):
+            reasons[key] = "no quick answer (it comes with LLM generators)"
+        return
+    refused = bool(quick.get("refused"))
+    m["quick_refusal_correct"] = 1.0 if refused == (not item.answerable) else 0.0
+    if not item.answerable:
+        reasons["quick_contains_answer"] = "unanswerable question"
+    elif not item.answers:
+        reasons["quick_contains_answer"] = "no reference answers"
+    else:
+        m["quick_contains_answer"] = contains_any(
+            "" if refused else strip_markers(quick.get("answer", "")), item.answers
+        )
 
 
 def score_item(item: EvalItem, record: dict, judge: Judge, embedder: Embedder | None, k: int) -> dict:
@@ -179,6 +199,7 @@ def score_item(item: EvalItem, record: dict, judge: Judge, embedder: Embedder | 
                 reasons["citation_precision"] = "no citations"
 
     m["refusal_correct"] = 1.0 if refused == (not item.answerable) else 0.0
+    _score_quick(item, record.get("quick_answer"), m, reasons)
     for key, value in m.items():
         if value is None and key not in reasons:
             reasons[key] = "undefined"

@@ -195,3 +195,18 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert (
         capsys.readouterr().err.strip() == "error: the nli judge needs a CrossEncoder NLI model: pass --nli-model PATH"
     )
+
+
+def test_quick_answer_is_scored_next_to_the_answer():
+    record = _record("I could not find this in the documents.", [], refused=True)
+    record["quick_answer"] = {"answer": "It flows for 6,300 kilometres [1].", "refused": False, "citations": []}
+    m = score_item(ITEM, record, JUDGE, None, k=2)["metrics"]
+    assert (m["contains_answer"], m["refusal_correct"]) == (0.0, 0.0)
+    assert (m["quick_contains_answer"], m["quick_refusal_correct"]) == (1.0, 1.0)
+    unanswerable = EvalItem("q2", "Who owns the moon?", answerable=False)
+    scored = score_item(unanswerable, record, JUDGE, None, k=2)
+    assert scored["metrics"]["quick_refusal_correct"] == 0.0
+    assert scored["reasons"]["quick_contains_answer"] == "unanswerable question"
+    plain = score_item(ITEM, _record("It flows for 6,300 kilometres [1].", [(1, "rivers.md:0")]), JUDGE, None, k=2)
+    assert plain["metrics"]["quick_contains_answer"] is None
+    assert plain["reasons"]["quick_refusal_correct"].startswith("no quick answer")
