@@ -78,7 +78,8 @@ class StoredIndex:
             )
 
 
-def _chunk_to_json(chunk: Chunk) -> str:
+def chunk_to_json(chunk: Chunk) -> str:
+    """One chunks.jsonl line."""
     return json.dumps(
         {
             "chunk_id": chunk.chunk_id,
@@ -221,7 +222,7 @@ def save_index(
     tmp.mkdir()
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for chunk in chunks:
-            fh.write(_chunk_to_json(chunk) + "\n")
+            fh.write(chunk_to_json(chunk) + "\n")
     _write_embeddings(tmp / "embeddings.npy", embeddings)
     # The store is filled from the written file, block by block (bounded memory at any size).
     stored = np.load(tmp / "embeddings.npy", mmap_mode="r")

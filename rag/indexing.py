@@ -22,6 +22,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
 from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
 from rag.index import StoredIndex, index_lock, load_index, save_index
+from rag.ingest import Checkpoint, batched_documents
 from rag.lexical import LEXICAL_FORMAT
 from rag.loaders import discover_files, load_file
 from rag.stores import StoreConfig
@@ -41,6 +42,7 @@ class IndexReport:
     kept_unreadable: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     chunks_embedded: int = 0
+    resumed: int = 0  # documents whose vectors an interrupted run had already written
     chunk_count: int = 0
     document_count: int = 0
     written: bool = False
@@ -59,6 +61,8 @@ class IndexReport:
             f"unchanged {self.unchanged}",
             f"embedded {self.chunks_embedded} chunks",
         ]
+        if self.resumed:
+            parts.append(f"resumed {self.resumed} documents embedded by an interrupted run")
         if self.skipped:
             parts.append(f"skipped {len(self.skipped)} unreadable files")
         return ", ".join(parts) + f" in {self.seconds:.1f}s"
@@ -142,7 +146,7 @@ def update_index(
                 excluded.discard(Path(p).name)
         documents: dict[str, dict] = {}
         owners: dict[str, str] = {}
-        to_embed = []  # (doc_id, Document)
+        to_embed: list[_Pending] = []  # loaded, chunked and embedded later, in batches
         missing_roots = []
         for root_str in roots:
             root = Path(root_str)
@@ -168,27 +172,12 @@ def update_index(
                     documents[doc_id] = old
                     report.unchanged += 1
                     continue
-                try:
-                    doc = load_file(path, base)
-                except InputError as exc:
-                    reason = str(exc).split(": ", 1)[-1]
-                    if old is not None:
-                        log.warning("%s: %s; keeping the previously indexed version", path, reason)
-                        documents[doc_id] = old
-                        report.kept_unreadable.append(doc_id)
-                    else:
-                        log.warning("skipped %s: %s", path, reason)
-                    report.skipped.append((str(path), reason))
+                if digest is None:
+                    _unreadable(report, documents, doc_id, path, "cannot read the file", old)
                     continue
-                documents[doc_id] = {
-                    "source": doc.source,
-                    "title": doc.title,
-                    "sha256": doc.sha256,
-                    "path": doc.path,
-                    "root": root_str,
-                    "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                }
-                to_embed.append(doc)
+                to_embed.append(_Pending(doc_id, path, base, root_str, digest, old))
+                # Kept only if it loads (see _stream); an unreadable file is moved to `skipped`.
+                documents[doc_id] = {}
                 (report.updated if old is not None else report.added).append(doc_id)
         for root_str in missing_roots:
             kept = [d for d, info in old_docs.items() if info.get("root") == root_str]
@@ -200,6 +189,7 @@ def update_index(
             for doc_id in kept:
                 documents.setdefault(doc_id, old_docs[doc_id])
         report.removed = sorted(set(old_docs) - set(documents))
+        will_change = bool(report.removed or to_embed)
 
         store_config = StoreConfig.from_settings(settings)
         factory_changed = previous is not None and _store_differs(previous, store_config, len(previous.chunks))
@@ -209,11 +199,8 @@ def update_index(
         )
         roots_changed = previous is None or previous.manifest.get("roots") != roots
         roots_changed = roots_changed or set(previous.manifest.get("excluded", [])) != excluded
-        if previous is not None and not rebuild and not report.changed and not factory_changed and not roots_changed:
-            report.chunk_count = len(previous.chunks)
-            report.document_count = len(previous.manifest["documents"])
-            report.seconds = time.perf_counter() - started
-            return report
+        if previous is not None and not rebuild and not will_change and not factory_changed and not roots_changed:
+            return _unchanged(report, previous, started)
 
         embedder = embedder or (embedder_factory or _default_embedder)(settings)
         chunker = Chunker(chunker_settings, embedder.count_tokens)
@@ -222,31 +209,44 @@ def update_index(
                 f"chunk_size {settings.chunk_size} is longer than embedder {settings.embedder!r} reads "
                 f"({embedder.max_tokens} tokens); lower chunk_size"
             )
-        new_chunks: list[Chunk] = []
-        for doc in to_embed:
-            pieces = list(chunker.split(doc))
-            documents[doc.doc_id]["chunks"] = len(pieces)
-            new_chunks.extend(pieces)
-        new_vectors = embedder.embed_documents([c.text for c in new_chunks], show_progress=show_progress)
-        report.chunks_embedded = len(new_chunks)
-
-        # Assemble in document order so the row layout does not depend on what changed.
-        new_rows: dict[str, list[int]] = {}
-        for i, chunk in enumerate(new_chunks):
-            new_rows.setdefault(chunk.doc_id, []).append(i)
-        chunks: list[Chunk] = []
-        parts: list[np.ndarray] = []
-        for doc_id in sorted(documents):
-            if doc_id in new_rows:
-                rows = new_rows[doc_id]
-                chunks.extend(new_chunks[i] for i in rows)
-                parts.append(new_vectors[rows])
-            elif previous_for_reuse is not None and doc_id in old_rows:
-                rows = old_rows[doc_id]
-                chunks.extend(previous_for_reuse.chunks[i] for i in rows)
-                parts.append(np.asarray(previous_for_reuse.embeddings[rows]))
         dim = embedder.dimension
-        embeddings = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+        checkpoint = Checkpoint.open(
+            settings.index_dir, {"embedder": settings.embedder, "chunker": chunker_settings.as_dict()}, dim
+        )
+        fresh = _stream(to_embed, documents, report, checkpoint, embedder, chunker, settings, show_progress)
+        if previous is not None and not rebuild and not report.changed and not factory_changed and not roots_changed:
+            checkpoint.remove()  # every change was a file that could not be read
+            return _unchanged(report, previous, started)
+
+        # Assemble in document order so the row layout does not depend on what changed; vectors
+        # are copied block by block into a memory-mapped file, never held all at once.
+        old_source = previous_for_reuse
+        counts = {
+            d: (checkpoint.done[d].end - checkpoint.done[d].start) if d in fresh else len(old_rows.get(d, []))
+            for d in documents
+        }
+        total = sum(counts.values())
+        new_chunk_records = checkpoint.chunks(fresh)
+        ck_vectors = checkpoint.vectors()
+        embeddings = _scratch_matrix(checkpoint.directory / "assembled.npy", total, dim)
+        chunks: list[Chunk] = []
+        position = 0
+        for doc_id in sorted(documents):
+            if doc_id in fresh:
+                done = checkpoint.done[doc_id]
+                block = ck_vectors[done.start : done.end]
+                chunks.extend(new_chunk_records.get(doc_id, []))
+            elif old_source is not None and doc_id in old_rows:
+                rows = old_rows[doc_id]
+                block = (
+                    old_source.embeddings[rows[0] : rows[-1] + 1] if _contiguous(rows) else old_source.embeddings[rows]
+                )
+                chunks.extend(old_source.chunks[i] for i in rows)
+            else:
+                continue
+            embeddings[position : position + len(block)] = block
+            position += len(block)
+        del new_chunk_records
         documents = {k: v for k, v in documents.items() if v.get("chunks")}
         manifest = {
             "embedder": {"name": settings.embedder, "dimension": dim},
@@ -258,6 +258,8 @@ def update_index(
         }
         _log_type_change(previous, store_config, len(chunks))
         save_index(settings.index_dir, manifest, chunks, embeddings, settings.index_factory, store_config)
+        del embeddings, ck_vectors
+        checkpoint.remove()
         report.written = True
         report.chunk_count = len(chunks)
         report.document_count = len(documents)
@@ -309,6 +311,107 @@ def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
     )
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A file to (re)index: loaded only when its batch comes."""
+
+    doc_id: str
+    path: Path
+    base: Path
+    root: str
+    sha256: str
+    old: dict | None
+
+
+def _unreadable(report: IndexReport, documents: dict, doc_id: str, path: Path, reason: str, old: dict | None) -> None:
+    if old is not None:
+        log.warning("%s: %s; keeping the previously indexed version", path, reason)
+        documents[doc_id] = old
+        report.kept_unreadable.append(doc_id)
+    else:
+        log.warning("skipped %s: %s", path, reason)
+        documents.pop(doc_id, None)
+    report.skipped.append((str(path), reason))
+
+
+def _unchanged(report: IndexReport, previous: StoredIndex, started: float) -> IndexReport:
+    report.chunk_count = len(previous.chunks)
+    report.document_count = len(previous.manifest["documents"])
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _contiguous(rows: list[int]) -> bool:
+    return rows[-1] - rows[0] + 1 == len(rows)
+
+
+def _scratch_matrix(path: Path, rows: int, dim: int) -> np.ndarray:
+    if rows == 0:
+        return np.zeros((0, dim), np.float32)
+    return np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(rows, dim))
+
+
+def _stream(
+    pending: list[_Pending],
+    documents: dict,
+    report: IndexReport,
+    checkpoint: Checkpoint,
+    embedder: Embedder,
+    chunker: Chunker,
+    settings: Settings,
+    show_progress: bool,
+) -> set[str]:
+    """Load, chunk and embed `pending` in batches into the checkpoint; returns the doc ids it holds."""
+    from tqdm.auto import tqdm
+
+    fresh: set[str] = set()
+
+    def prepare(item: _Pending) -> list[Chunk] | None:
+        done = checkpoint.reusable(item.doc_id, item.sha256)
+        if done is not None:  # embedded by an interrupted earlier run
+            documents[item.doc_id] = done.info
+            fresh.add(item.doc_id)
+            report.resumed += 1
+            progress.update(1)
+            return None
+        try:
+            doc = load_file(item.path, item.base)
+        except InputError as exc:
+            for changed in (report.added, report.updated):
+                if item.doc_id in changed:
+                    changed.remove(item.doc_id)
+            _unreadable(report, documents, item.doc_id, item.path, str(exc).split(": ", 1)[-1], item.old)
+            progress.update(1)
+            return None
+        pieces = list(chunker.split(doc))
+        documents[item.doc_id] = {
+            "source": doc.source,
+            "title": doc.title,
+            "sha256": item.sha256,
+            "path": doc.path,
+            "root": item.root,
+            "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "chunks": len(pieces),
+        }
+        return pieces
+
+    batch_chunks = max(settings.embed_batch_size * 16, 16)
+    started = time.perf_counter()
+    with tqdm(total=len(pending), unit="doc", desc="indexing", disable=not show_progress, smoothing=0.1) as progress:
+        for batch in batched_documents(pending, prepare, batch_chunks):
+            texts = [c.text for _, pieces in batch for c in pieces]
+            vectors = embedder.embed_documents(texts) if texts else np.zeros((0, checkpoint.dim), np.float32)
+            checkpoint.append(
+                [(item.doc_id, item.sha256, documents[item.doc_id], pieces) for item, pieces in batch], vectors
+            )
+            fresh.update(item.doc_id for item, _ in batch)
+            report.chunks_embedded += len(texts)
+            progress.update(len(batch))
+            rate = report.chunks_embedded / max(time.perf_counter() - started, 1e-9)
+            progress.set_postfix(chunks=report.chunks_embedded, chunks_per_s=f"{rate:.0f}")
+    return fresh
+
+
 def _stored_type(index: StoredIndex) -> tuple[str, str]:
     entry = index.manifest.get("vector_store", {})
     return entry.get("backend", "faiss"), index.manifest.get("index_type", index.manifest.get("index_factory", ""))
@@ -319,12 +422,8 @@ def _store_differs(index: StoredIndex, config: StoreConfig, n_chunks: int) -> bo
     entry = index.manifest.get("vector_store", {})
     if _stored_type(index) != (config.backend, config.index_type(n_chunks)):
         return True
-    if config.backend == "milvus":
-        return entry.get("uri", "") != config.milvus_uri
-    return (
-        entry.get("nprobe", config.nprobe) != config.nprobe
-        or entry.get("hnsw_ef_search", config.hnsw_ef_search) != config.hnsw_ef_search
-    )
+    # nprobe / ef_search are query-time knobs (RetrievalOptions): no rebuild for them.
+    return config.backend == "milvus" and entry.get("uri", "") != config.milvus_uri
 
 
 def _log_type_change(previous: StoredIndex | None, config: StoreConfig, n_chunks: int) -> None:

@@ -19,6 +19,7 @@ from rag.errors import InputError
 from rag.fusion import convex_fusion, ranks_of, rrf_fusion
 from rag.index import StoredIndex
 from rag.rerank import Reranker
+from rag.stores import SearchFilter
 from rag.types import Hit, HitSignals
 
 __all__ = ["Retriever", "RetrievalOptions", "clean_query", "explain", "MODES", "FUSIONS"]
@@ -48,6 +49,7 @@ class RetrievalOptions:
     rrf_k: int = 60
     candidates: int = 50
     rerank_candidates: int = 20
+    nprobe: int | None = None  # IVF lists probed per query (None: the value the index was built with)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -64,6 +66,7 @@ class RetrievalOptions:
             rrf_k=settings.rrf_k,
             candidates=settings.retrieval_candidates,
             rerank_candidates=settings.rerank_candidates,
+            nprobe=settings.nprobe,
         )
 
 
@@ -86,17 +89,21 @@ class Retriever:
         self.embedder = embedder
         self.options = options or RetrievalOptions()
         self.reranker = reranker
+        set_params = getattr(index.store, "set_search_params", None)
+        if self.options.nprobe is not None and set_params is not None:
+            set_params(nprobe=self.options.nprobe, ef_search=getattr(index.store, "ef_search", None))
 
-    def search(self, query: str, k: int) -> list[Hit]:
+    def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Hit]:
+        """The top `k` chunks for `query`; `where` keeps only some documents or source folders."""
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}")
         query = clean_query(query)
         vector = self.embedder.embed_queries([query])[0]
-        return self.search_with_vector(query, vector, k)
+        return self.search_with_vector(query, vector, k, where)
 
-    def search_vector(self, vector: np.ndarray, k: int) -> list[Hit]:
+    def search_vector(self, vector: np.ndarray, k: int, where: SearchFilter | None = None) -> list[Hit]:
         """Dense-only search for a ready query vector."""
-        scores, rows = self.index.store.search(vector.reshape(1, -1), k)
+        scores, rows = self.index.store.search(vector.reshape(1, -1), k, where)
         hits = []
         for score, row in zip(scores[0], rows[0], strict=False):
             if row < 0:
@@ -105,21 +112,26 @@ class Retriever:
             hits.append(Hit(self.index.chunks[int(row)], float(score), len(hits) + 1, signals))
         return hits
 
-    def search_with_vector(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
+    def search_with_vector(
+        self, query: str, vector: np.ndarray, k: int, where: SearchFilter | None = None
+    ) -> list[Hit]:
         """Search with the query text (for BM25) and its embedding (for dense), per the options."""
         opts = self.options
         if opts.mode == "dense" and self.reranker is None:
-            return self.search_vector(vector, k)
+            return self.search_vector(vector, k, where)
         n = max(opts.candidates, k, opts.rerank_candidates if self.reranker else 0)
 
         dense_rows = np.zeros(0, np.int64)
         if opts.mode != "lexical":
-            _, found = self.index.store.search(vector.reshape(1, -1), n)
+            _, found = self.index.store.search(vector.reshape(1, -1), n, where)
             dense_rows = found[0][found[0] >= 0].astype(np.int64)
         lexical_all = None
         lexical_rows = np.zeros(0, np.int64)
         if opts.mode != "dense":
             lexical_all = self.index.lexical.scores(query)
+            if where is not None and lexical_all.size:
+                keep = np.fromiter((where.matches(c.doc_id) for c in self.index.chunks), bool, len(self.index.chunks))
+                lexical_all = np.where(keep, lexical_all, np.float32(0))
             _, lexical_rows = self.index.lexical.top(lexical_all, n)
 
         # Candidate order is fixed (dense list, then lexical-only rows) so ties resolve the same way.

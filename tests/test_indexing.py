@@ -122,3 +122,104 @@ def test_remove_document_and_keep_it_out_of_rescans(settings, embedder, corpus):
     assert back.added == ["rivers.md"]
     with pytest.raises(InputError, match="not in the index: nope.txt"):
         remove_documents(settings, ["nope.txt"])
+
+
+def _big_corpus(root, n_docs=40):
+    for i in range(n_docs):
+        words = " ".join(f"topic{i} word{j} river{j % 7}" for j in range(40))
+        (root / f"doc{i:03d}.txt").write_text(f"Doc {i}\n\n{words}\n", encoding="utf-8")
+
+
+class _DyingEmbedder(HashEmbedder):
+    """Stands for a run killed mid-way: fails on its n-th batch."""
+
+    def __init__(self, dies_at: int) -> None:
+        super().__init__()
+        self.calls = 0
+        self.dies_at = dies_at
+
+    def embed_documents(self, texts, show_progress=False):
+        self.calls += 1
+        if self.calls == self.dies_at:
+            raise KeyboardInterrupt
+        return super().embed_documents(texts, show_progress)
+
+
+def test_interrupted_run_resumes_and_embeds_only_the_rest(settings, corpus, tmp_path):
+    import numpy as np
+
+    from rag.ingest import CHECKPOINT_DIR
+
+    _big_corpus(corpus)
+    small = settings.replace(embed_batch_size=1)  # batches of ~16 chunks
+    dying = _DyingEmbedder(dies_at=4)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(small, embedder=dying)
+    checkpoint = tmp_path / "index" / CHECKPOINT_DIR
+    done_before = (checkpoint / "done.jsonl").read_text().splitlines()
+    assert len(done_before) >= 3
+    # A kill can also cut the last write short: a torn line and stray vector bytes.
+    with (checkpoint / "done.jsonl").open("a") as fh:
+        fh.write('{"doc_id": "doc0')
+    with (checkpoint / "vectors.f32").open("ab") as fh:
+        fh.write(b"\x00" * 100)
+    again = HashEmbedder()
+    report = update_index(small, embedder=again)
+    assert report.written and report.resumed == len(done_before)
+    assert 0 < report.chunks_embedded == len(again.embedded_texts) < report.chunk_count
+    assert not checkpoint.exists()
+    resumed = load_index(small.index_dir)
+    assert check_index(resumed) == []
+    # Same index as an uninterrupted run.
+    clean = small.replace(index_dir=str(tmp_path / "clean"))
+    update_index(clean, embedder=HashEmbedder())
+    reference = load_index(clean.index_dir)
+    assert [c.chunk_id for c in resumed.chunks] == [c.chunk_id for c in reference.chunks]
+    assert np.allclose(resumed.embeddings, reference.embeddings)
+
+
+def test_sigkilled_index_run_resumes(settings, corpus, tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from rag.ingest import CHECKPOINT_DIR
+
+    _big_corpus(corpus, 30)
+    script = (
+        "import sys, time\n"
+        "from rag.config import load_settings\n"
+        "from rag.indexing import update_index\n"
+        "from tests.conftest import HashEmbedder\n"
+        "class Slow(HashEmbedder):\n"
+        "    def embed_documents(self, texts, show_progress=False):\n"
+        "        time.sleep(0.3)\n"
+        "        return super().embed_documents(texts, show_progress)\n"
+        f"s = load_settings(env={{}}, overrides={json.loads(json.dumps(dict(index_dir=settings.index_dir, corpus_dir=str(corpus), embedder=HashEmbedder.name, chunk_size=30, chunk_overlap=5, embed_batch_size=1)))!r})\n"
+        "update_index(s, embedder=Slow())\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tests_root())
+    done = tmp_path / "index" / CHECKPOINT_DIR / "done.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if done.exists() and len(done.read_text().splitlines()) >= 4:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    embedded_before = len(done.read_text().splitlines())
+    again = HashEmbedder()
+    report = update_index(settings.replace(embed_batch_size=1), embedder=again)
+    assert report.resumed >= embedded_before >= 4
+    assert len(again.embedded_texts) == report.chunks_embedded < report.chunk_count
+    assert check_index(load_index(settings.index_dir)) == []
+
+
+def tests_root():
+    from tests.conftest import REPO
+
+    return REPO

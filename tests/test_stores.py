@@ -165,3 +165,19 @@ def test_milvus_index_gives_the_same_hits_as_faiss(settings, embedder, tmp_path)
     assert index.store.count == len(index.chunks) and "chips.html" not in {c.doc_id for c in index.chunks}
     names = index.store._client.list_collections()
     assert names == [index.manifest["vector_store"]["collection"]]
+
+
+def test_retriever_filters_by_folder_and_document(settings, embedder, corpus):
+    from rag.retrieval import RetrievalOptions, Retriever
+
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "dams.txt").write_text("Dams on the Yangtze river hold back floods.\n")
+    update_index(settings, embedder=embedder)
+    index = load_index(settings.index_dir)
+    for mode in ("dense", "hybrid", "lexical"):
+        retriever = Retriever(index, embedder, RetrievalOptions(mode=mode))
+        assert {h.chunk.doc_id for h in retriever.search("Yangtze river", 5)} >= {"rivers.md", "sub/dams.txt"}
+        only_sub = retriever.search("Yangtze river", 5, where=SearchFilter(folders=("sub",)))
+        assert only_sub and {h.chunk.doc_id for h in only_sub} == {"sub/dams.txt"}
+        only_doc = retriever.search("Yangtze river", 5, where=SearchFilter(doc_ids=("rivers.md",)))
+        assert only_doc and {h.chunk.doc_id for h in only_doc} == {"rivers.md"}
