@@ -34,6 +34,10 @@ test: install
 bench: index
 	$(BIN)/python bench/run.py --out bench/results.json
 
+# Opt-in (slow: the 1M-vector part takes tens of minutes on 2 cores): vector stores, BM25, ingestion.
+bench-scale: install
+	nice -n 19 $(BIN)/python bench/scale.py --sections vectors,milvus,bm25,embed,ingest --multi-process
+
 # Local LLM answer latency and quality per evidence budget (seed set; about 25 minutes on 2 cores).
 bench-latency: install
 	$(BIN)/python bench/latency.py --budgets 0,150,250 --out bench/latency_results.json
