@@ -2,7 +2,10 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--config rag.toml] [--index-dir index]
 
-Host and port default to $RAG_UI_HOST / $RAG_UI_PORT, else 127.0.0.1:7860. The index is built
+Host and port default to $RAG_UI_HOST / $RAG_UI_PORT, else 127.0.0.1:7860 (loopback only: set a
+host explicitly to open it to others). With $RAG_UI_USER and $RAG_UI_PASSWORD set, the page asks
+for that user name and password (Gradio basic auth); serving a non-loopback host without them logs
+a warning. The index is built
 from `corpus_dir` at start-up when there is none. This is the only module that imports gradio;
 the logic it shows lives in `rag.ui_support` and `rag.pipeline`.
 """
@@ -14,6 +17,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -23,7 +27,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import gradio as gr  # noqa: E402
 
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.errors import RagError  # noqa: E402
+from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.followup import standalone_query  # noqa: E402
 from rag.ui_support import (  # noqa: E402
     DOCUMENT_HEADERS,
@@ -39,12 +43,16 @@ from rag.ui_support import (  # noqa: E402
     sources_html,
 )
 
-__all__ = ["build_app", "main", "CSS"]
+__all__ = ["build_app", "launch_options", "main", "CSS"]
 
 log = logging.getLogger("rag.app")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+DEFAULT_QUEUE_SIZE = 64  # requests waiting beyond this get Gradio's "queue is full" busy message
+AUTH_USER_ENV = "RAG_UI_USER"
+AUTH_PASSWORD_ENV = "RAG_UI_PASSWORD"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 CSS = """
 .rag-sources { font-size: 0.92em; }
@@ -67,7 +75,34 @@ def _error_sources(message: str) -> str:
     return f'<div class="rag-sources"><p class="rag-warn">{html.escape(message)}</p></div>'
 
 
-def build_app(settings: Settings, backend: UiBackend | None = None, concurrency: int | None = None) -> gr.Blocks:
+def launch_options(host: str, env: Mapping[str, str] | None = None) -> dict:
+    """The `demo.launch` arguments that decide who can reach the page: host and optional basic auth.
+
+    Raises:
+        ConfigError: only one of RAG_UI_USER / RAG_UI_PASSWORD is set.
+    """
+    env = os.environ if env is None else env
+    user, password = env.get(AUTH_USER_ENV, ""), env.get(AUTH_PASSWORD_ENV, "")
+    if bool(user) != bool(password):
+        raise ConfigError(f"set both {AUTH_USER_ENV} and {AUTH_PASSWORD_ENV} to require a password, or neither")
+    options: dict = {"server_name": host}
+    if user:
+        options["auth"] = [(user, password)]
+        options["auth_message"] = "Sign in to ask the documents."
+    elif host not in _LOOPBACK and not host.startswith("127."):
+        log.warning(
+            "serving on %s without a password: anyone who can reach it can read the documents; "
+            "set %s and %s to require one",
+            host,
+            AUTH_USER_ENV,
+            AUTH_PASSWORD_ENV,
+        )
+    return options
+
+
+def build_app(
+    settings: Settings, backend: UiBackend | None = None, concurrency: int | None = None, queue_size: int | None = None
+) -> gr.Blocks:
     """The Gradio app (queue enabled) on `settings`' index.
 
     Example:
@@ -266,7 +301,8 @@ def build_app(settings: Settings, backend: UiBackend | None = None, concurrency:
         gr.api(ask, api_name="ask")
 
     limit = concurrency or int(os.environ.get("RAG_UI_CONCURRENCY", "4"))
-    demo.queue(default_concurrency_limit=limit)
+    waiting = queue_size or int(os.environ.get("RAG_UI_QUEUE_SIZE", DEFAULT_QUEUE_SIZE))
+    demo.queue(default_concurrency_limit=limit, max_size=waiting)
     return demo
 
 
@@ -288,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = load_settings(args.config, overrides={"index_dir": args.index_dir})
+        exposure = launch_options(args.host)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -299,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_warm_up, args=(backend,), daemon=True).start()
     demo = build_app(settings, backend)
     demo.launch(
-        server_name=args.host,
+        **exposure,
         server_port=args.port,
         css=CSS,
         max_file_size=MAX_UPLOAD_BYTES,
