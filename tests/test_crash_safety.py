@@ -138,7 +138,7 @@ def test_kill_index_at_random_points(tmp_path):
     assert check.returncode == 0 and check.stdout.startswith("ok: "), check.stderr
     print(
         f"kill loop: {TRIALS} kills in {trial} trials, killed with old index {outcomes['old']}, killed after the switch "
-        f"{outcomes['new']}, finished before the kill {outcomes["finished"]}; last kill window {full:.1f}s"
+        f"{outcomes['new']}, finished before the kill {outcomes['finished']}; last kill window {full:.1f}s"
     )
 
 
