@@ -102,6 +102,8 @@ def validate_upload(path: str | Path, name: str | None = None, max_bytes: int = 
     """
     path = Path(path)
     safe = sanitize_filename(name if name is not None else path.name)
+    if path.is_symlink():  # a link could copy any file on the server into the uploads
+        raise InputError(f"{safe}: links are not accepted; upload the file itself")
     try:
         size = path.stat().st_size
     except OSError:
