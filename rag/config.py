@@ -77,6 +77,15 @@ class Settings:
     sentence_score_ratio: float = 0.85
     # LLM generators.
     max_tokens: int = 256
+    # LLM generators read only the passages' best sentences, about this many tokens of them
+    # (0 = whole passages); prompt length is most of a CPU model's latency (eval/RESULTS.md).
+    evidence_budget: int = 250
+    # With an LLM generator, show the extractive answer at once, then the LLM's when it is ready.
+    quick_answer: bool = True
+    # Local LLM: refuse when the model gives the refusal sentence's first token at least this
+    # probability, else make it answer (0 = plain greedy decoding). 0.14 maximised answer
+    # correctness + refusal rate on the SQuAD 2.0 sample (eval/refusal_calibration.json).
+    refusal_threshold: float = 0.14
     # Local: a .gguf path or a packaged model name; joined packaged models are cached here.
     local_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     model_cache_dir: str = "~/.cache/rag-offline"
@@ -88,15 +97,6 @@ class Settings:
     hosted_api_key_env: str = "OPENAI_API_KEY"
     hosted_timeout: float = 60.0
     hosted_max_retries: int = 3
-    # LLM generators read only the passages' best sentences, about this many tokens of them
-    # (0 = whole passages); prompt length is most of a CPU model's latency (eval/RESULTS.md).
-    evidence_budget: int = 250
-    # With an LLM generator, show the extractive answer at once, then the LLM's when it is ready.
-    quick_answer: bool = True
-    # Local LLM: refuse when the model gives the refusal sentence's first token at least this
-    # probability, else make it answer (0 = plain greedy decoding). 0.14 maximised answer
-    # correctness + refusal rate on the SQuAD 2.0 sample (eval/refusal_calibration.json).
-    refusal_threshold: float = 0.14
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -131,6 +131,12 @@ class Settings:
         for name in ("min_score", "min_sentence_score"):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"setting {name!r} must be between -1 and 1, got {getattr(self, name)}")
+        if not 0.0 <= self.refusal_threshold < 1.0:
+            raise ConfigError(f"setting 'refusal_threshold' must be in [0, 1), got {self.refusal_threshold}")
+        if self.evidence_budget < 0:
+            raise ConfigError(
+                f"setting 'evidence_budget' must be >= 0 (0 = whole passages), got {self.evidence_budget}"
+            )
         if self.n_threads < 0 or self.hosted_max_retries < 0 or self.hosted_timeout <= 0:
             raise ConfigError("settings 'n_threads' and 'hosted_max_retries' must be >= 0, 'hosted_timeout' > 0")
         if not 0 < self.sentence_score_ratio <= 1:
@@ -151,12 +157,6 @@ class Settings:
             raise ConfigError(f"setting 'generator' is {self.generator!r}; choose one of {', '.join(GENERATORS)}")
 
     def replace(self, **changes: Any) -> Settings:
-        if not 0.0 <= self.refusal_threshold < 1.0:
-            raise ConfigError(f"setting 'refusal_threshold' must be in [0, 1), got {self.refusal_threshold}")
-        if self.evidence_budget < 0:
-            raise ConfigError(
-                f"setting 'evidence_budget' must be >= 0 (0 = whole passages), got {self.evidence_budget}"
-            )
         """A copy with some fields changed; `None` values are ignored (per-call overrides)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
