@@ -31,6 +31,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 DIM = 384
 K = 10
+NOTES = ROOT / "bench" / "scale_notes.md"  # hand-written reading of the figures, appended to SCALE.md
 
 
 def rss_mb() -> float:
@@ -321,7 +322,7 @@ def write_outputs(results: list[dict], out: Path) -> None:
     merged.update({key(r): r for r in results})
     data = {
         "machine": f"{os.cpu_count()} cores, niced, shared with other jobs",
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) if results else old.get("measured_at"),
         "results": sorted(merged.values(), key=lambda r: (r["section"], str(key(r)))),
     }
     tmp = out.with_suffix(".tmp")
@@ -334,6 +335,8 @@ def write_outputs(results: list[dict], out: Path) -> None:
         lines += [f"## {section}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
         lines.append("")
+    if NOTES.exists():
+        lines += ["## Notes", "", NOTES.read_text().strip(), ""]
     md = out.parent / "SCALE.md"
     md.write_text("\n".join(lines))
 
@@ -351,7 +354,11 @@ def main() -> None:
     parser.add_argument("--ingest-embedder", choices=("real", "hash"), default="real")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "scale_results.json")
+    parser.add_argument("--table-only", action="store_true", help="rewrite SCALE.md from the JSON, run nothing")
     args = parser.parse_args()
+    if args.table_only:
+        write_outputs([], args.out)
+        return
     sections = args.sections.split(",")
     results = []
     raw_rate = None
