@@ -43,4 +43,4 @@ bench-latency: install
 	$(BIN)/python bench/latency.py --budgets 0,150,250 --out bench/latency_results.json
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/gen-* index/.tmp-* index/.lock
+	rm -rf $(VENV) index/CURRENT index/gen-* index/.tmp-* index/.lock index/.ingest index/milvus.db
