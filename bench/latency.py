@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "eval"))
 
-from generator_eval import _interleave, _squad2, evaluate  # noqa: E402
+from generator_eval import evaluate, load_question_set, warm  # noqa: E402
 
 from rag.config import load_settings  # noqa: E402
 from rag.indexing import update_index  # noqa: E402
@@ -92,14 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        if args.squad2:
-            questions, corpus = _squad2(Path(args.squad2), Path(tmp))
-            dataset = "squad2-sample400"
-        else:
-            lines = Path(args.questions).read_text(encoding="utf-8").splitlines()
-            questions = [json.loads(x) for x in lines if x.strip()]
-            corpus, dataset = Path(args.corpus), Path(args.questions).stem
-        questions = _interleave(questions)[: args.limit]
+        questions, corpus, dataset = load_question_set(args, Path(tmp))
         settings = load_settings(
             overrides={
                 "index_dir": str(Path(tmp) / "index"),
@@ -109,12 +102,8 @@ def main() -> None:
             }
         )
         update_index(settings)
-        pipeline = RagPipeline.from_settings(settings)
         started = time.perf_counter()
-        generator = pipeline._generator()
-        if hasattr(generator, "warm_up"):
-            generator.warm_up()
-        pipeline.retrieve(questions[0]["question"])
+        pipeline = warm(RagPipeline.from_settings(settings), questions[0]["question"])
         warm_up_s = time.perf_counter() - started
         results: dict[int, list[dict]] = {b: [] for b in budgets}
         for _ in range(args.rounds):

@@ -139,7 +139,20 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
     }
 
 
-def _warm(pipeline: RagPipeline, question: str) -> RagPipeline:
+def load_question_set(args: argparse.Namespace, workdir: Path) -> tuple[list[dict], Path, str]:
+    """(questions, corpus folder, dataset name) from --questions/--corpus or --squad2, answerable
+    and unanswerable questions interleaved and cut to --limit."""
+    if args.squad2:
+        questions, corpus = _squad2(Path(args.squad2), workdir)
+        dataset = "squad2-sample400"
+    else:
+        lines = Path(args.questions).read_text(encoding="utf-8").splitlines()
+        questions = [json.loads(x) for x in lines if x.strip()]
+        corpus, dataset = Path(args.corpus), Path(args.questions).stem
+    return _interleave(questions)[: args.limit], corpus, dataset
+
+
+def warm(pipeline: RagPipeline, question: str) -> RagPipeline:
     """Load the models and cache the LLM's fixed prompt prefix before anything is timed."""
     generator = pipeline._generator()
     if hasattr(generator, "warm_up"):
@@ -161,15 +174,7 @@ def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        if args.squad2:
-            questions, corpus = _squad2(Path(args.squad2), Path(tmp))
-            dataset = "squad2-sample400"
-        else:
-            questions = [
-                json.loads(x) for x in Path(args.questions).read_text(encoding="utf-8").splitlines() if x.strip()
-            ]
-            corpus, dataset = Path(args.corpus), Path(args.questions).stem
-        questions = _interleave(questions)[: args.limit]
+        questions, corpus, dataset = load_question_set(args, Path(tmp))
         settings = load_settings(
             overrides={
                 "index_dir": str(Path(tmp) / "index"),
@@ -187,7 +192,7 @@ def main() -> None:
             "top_k": settings.top_k,
             "evidence_budget": settings.evidence_budget,
             "refusal_threshold": settings.refusal_threshold,
-            **evaluate(_warm(RagPipeline.from_settings(settings), questions[0]["question"]), questions),
+            **evaluate(warm(RagPipeline.from_settings(settings), questions[0]["question"]), questions),
         }
     summary = {k: v for k, v in result.items() if k != "items"}
     print(json.dumps(summary, indent=1))
