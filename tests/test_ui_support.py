@@ -20,6 +20,7 @@ from rag.ui_support import (
     document_rows,
     format_error,
     hit_rows,
+    quick_text,
     sanitize_filename,
     sources_html,
     validate_upload,
@@ -305,3 +306,21 @@ def test_missing_index_is_a_readable_error(settings, tmp_path):
     with pytest.raises(RagError, match="no index"):
         empty.ask("Where do apples grow?", options=EXTRACTIVE)
     assert empty.documents() == []
+
+
+def test_sources_panel_shows_timings_and_the_quick_answer_it_replaced():
+    quick = _answer(text="Ming Ming said <policy> will turn active. [1]", timings_ms={"retrieve": 20.0, "total": 118.0})
+    answer = _answer(
+        generator="local",
+        quick=quick,
+        timings_ms={"retrieve": 20.4, "quick": 118.0, "first_token": 3210.0, "generate": 4100.0, "total": 4105.0},
+        usage={"prompt_tokens": 530, "cached_tokens": 210, "completion_tokens": 20},
+    )
+    page = sources_html(answer)
+    footer = "generator: local · retrieval 20 ms · quick answer 118 ms · first token 3.2 s · total 4.1 s"
+    assert footer in page
+    assert "prompt 530 tokens (210 cached)" in page and "22.5 tokens/s" in page
+    assert "Quick answer (best passage sentences)" in page and "said &lt;policy&gt; will turn active. [1]" in page
+    assert "Quick answer" not in sources_html(_answer())
+    shown = quick_text(quick)
+    assert shown.startswith(quick.text) and "model's answer is on its way" in shown
