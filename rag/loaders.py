@@ -59,7 +59,7 @@ def discover_files(root: Path) -> Iterator[Path]:
 
 
 def _not_a_plain_file(path: Path) -> str | None:
-    """Why `path` cannot be read as a document (broken link, link loop, FIFO, device...), or None.
+    """Why `path` must not even be opened (link loop, FIFO, device...), or None.
 
     A FIFO would block the reader forever and a link loop makes `Path.resolve` raise, so these
     are left out before anything opens them.
@@ -69,7 +69,7 @@ def _not_a_plain_file(path: Path) -> str | None:
             path.resolve(strict=True)
         mode = path.stat().st_mode
     except FileNotFoundError:
-        return "broken symbolic link" if path.is_symlink() else "file disappeared before it could be read"
+        return None  # a broken link or a file gone since listing: reported by whoever reads it
     except RuntimeError:
         return "symbolic link loop"
     except OSError as exc:

@@ -109,7 +109,7 @@ FILE_CASES: dict[str, tuple[Callable[[Path], str], str, str]] = {
     "invalid UTF-8 bytes": (_write("badbytes.txt", b"caf\xc3 \x81\x8d\x8f\x90\x9d bytes"), "skip", "not valid UTF-8"),
     "invalid UTF-16": (_write("bad16.txt", b"\xff\xfe" + "ok".encode("utf-16-le") + b"\x00\xd8"), "skip", "UTF-16"),
     "symlink loop": (_symlink_loop, "skip", "symbolic link loop"),
-    "dangling symlink": (_dangling, "skip", "broken symbolic link"),
+    "dangling symlink": (_dangling, "skip", "read"),
     "FIFO named .txt": (_fifo, "skip", "not a regular file"),
     "UTF-16 text": (
         _write("utf16.txt", "Grüße aus Köln: the otter census of 2021.".encode("utf-16")),
