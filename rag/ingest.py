@@ -134,12 +134,20 @@ class Checkpoint:
         return np.memmap(self.directory / "vectors.f32", dtype=np.float32, mode="r", shape=(self.rows, self.dim))
 
     def chunks(self, wanted: set[str]) -> dict[str, list[Chunk]]:
-        """Chunk records of the `wanted` documents, read back from disk."""
+        """Chunk records of the `wanted` documents (their latest done rows), read back from disk.
+
+        A document can appear twice in the checkpoint (edited between two interrupted runs): only
+        the rows its latest `done` line names count.
+        """
+        keep = np.zeros(self.rows, bool)
+        for doc_id in wanted:
+            done = self.done[doc_id]
+            keep[done.start : done.end] = True
         out: dict[str, list[Chunk]] = {}
         with (self.directory / "chunks.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)
-                if record["doc_id"] in wanted:
+            for row, line in enumerate(fh):
+                if row < self.rows and keep[row]:
+                    record = json.loads(line)
                     out.setdefault(record["doc_id"], []).append(Chunk(**record))
         return out
 

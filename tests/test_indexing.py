@@ -201,7 +201,7 @@ def test_sigkilled_index_run_resumes(settings, corpus, tmp_path):
         f"s = load_settings(env={{}}, overrides={json.loads(json.dumps(dict(index_dir=settings.index_dir, corpus_dir=str(corpus), embedder=HashEmbedder.name, chunk_size=30, chunk_overlap=5, embed_batch_size=1)))!r})\n"
         "update_index(s, embedder=Slow())\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tests_root())
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=_repo_root())
     done = tmp_path / "index" / CHECKPOINT_DIR / "done.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -219,7 +219,27 @@ def test_sigkilled_index_run_resumes(settings, corpus, tmp_path):
     assert check_index(load_index(settings.index_dir)) == []
 
 
-def tests_root():
+def _repo_root():
     from tests.conftest import REPO
 
     return REPO
+
+
+def test_document_edited_between_interrupted_runs_is_taken_once(settings, corpus, tmp_path):
+    from rag.ingest import CHECKPOINT_DIR
+
+    _big_corpus(corpus, 12)
+    small = settings.replace(embed_batch_size=1)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(small, embedder=_DyingEmbedder(dies_at=3))
+    done = (tmp_path / "index" / CHECKPOINT_DIR / "done.jsonl").read_text()
+    assert '"apples.txt"' in done
+    (corpus / "apples.txt").write_text("Apples\n\nNew text about pears and apples in many orchards.\n")
+    with pytest.raises(KeyboardInterrupt):
+        update_index(small, embedder=_DyingEmbedder(dies_at=2))  # apples.txt re-embedded, then killed
+    report = update_index(small, embedder=HashEmbedder())
+    index = load_index(small.index_dir)
+    assert report.written and check_index(index) == []
+    assert [c.text for c in index.chunks if c.doc_id == "apples.txt"] == [
+        "Apples\n\nNew text about pears and apples in many orchards."
+    ]
