@@ -20,12 +20,13 @@ import numpy as np
 from rag.chunking import Chunker, ChunkerSettings
 from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
-from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
 from rag.index import StoredIndex, index_lock, load_index, save_index
 from rag.ingest import Checkpoint, batched_documents
 from rag.lexical import LEXICAL_FORMAT
 from rag.loaders import discover_files, load_file
 from rag.stores import StoreConfig
+from rag.text import printable
 from rag.types import Chunk
 
 __all__ = ["IndexReport", "remove_documents", "update_index"]
@@ -109,7 +110,8 @@ def update_index(
             previous = load_index(settings.index_dir)
         except IndexNotFoundError:
             previous = None
-        except IndexMismatchError:
+        except (IndexMismatchError, IndexCorruptError):
+            # --rebuild is what the message of either error advises: start from the files.
             if not rebuild:
                 raise
         chunker_settings = _chunker_settings(settings)
@@ -325,11 +327,11 @@ class _Pending:
 
 def _unreadable(report: IndexReport, documents: dict, doc_id: str, path: Path, reason: str, old: dict | None) -> None:
     if old is not None:
-        log.warning("%s: %s; keeping the previously indexed version", path, reason)
+        log.warning("%s: %s; keeping the previously indexed version", printable(path), reason)
         documents[doc_id] = old
         report.kept_unreadable.append(doc_id)
     else:
-        log.warning("skipped %s: %s", path, reason)
+        log.warning("skipped %s: %s", printable(path), reason)
         documents.pop(doc_id, None)
     report.skipped.append((str(path), reason))
 

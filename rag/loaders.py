@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import InputError
+from rag.text import printable
 from rag.types import Document
 
 __all__ = ["SUPPORTED_EXTENSIONS", "MAX_FILE_BYTES", "LoadResult", "discover_files", "load_file", "load_paths"]
@@ -53,7 +54,7 @@ def discover_files(root: Path) -> Iterator[Path]:
             path = Path(dirpath) / name
             problem = _not_a_plain_file(path)
             if problem:
-                log.warning("skipped %s: %s", path, problem)
+                log.warning("skipped %s: %s", printable(path), problem)
                 continue
             yield path
 
@@ -150,7 +151,7 @@ def load_file(path: Path, root: Path) -> Document:
     try:
         return _load(path, root)
     except _Skip as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise InputError(f"{printable(path)}: {exc}") from None
 
 
 def _load(path: Path, root: Path) -> Document:
@@ -185,7 +186,7 @@ def _load(path: Path, root: Path) -> Document:
     if not text.strip():
         raise _Skip("no extractable text")
     if note:
-        log.warning("%s: %s", path, note)
+        log.warning("%s: %s", printable(path), note)
     rel = path.relative_to(root).as_posix()
     return Document(
         doc_id=rel,
@@ -213,7 +214,7 @@ def load_paths(paths: list[Path]) -> LoadResult:
             try:
                 doc = _load(path, root)
             except _Skip as exc:
-                log.warning("skipped %s: %s", path, exc)
+                log.warning("skipped %s: %s", printable(path), exc)
                 result.skipped.append((str(path), str(exc)))
                 continue
             if doc.doc_id in seen and seen[doc.doc_id] != doc.path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "split_sentences", "content_words"]
+__all__ = ["Sentence", "split_sentences", "content_words", "printable"]
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace
 # and an uppercase letter, digit or opening quote, or at a line break.
@@ -91,3 +91,11 @@ def content_words(text: str) -> set[str]:
             word = word[:-1]
         words.add(word)
     return words
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(value: object) -> str:
+    """`str(value)` for a one-line message: control characters (a newline in a file name) escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(value))

@@ -243,3 +243,26 @@ def test_document_edited_between_interrupted_runs_is_taken_once(settings, corpus
     assert [c.text for c in index.chunks if c.doc_id == "apples.txt"] == [
         "Apples\n\nNew text about pears and apples in many orchards."
     ]
+
+
+def test_rebuild_recovers_a_corrupt_index(settings, embedder):
+    from pathlib import Path
+
+    from rag.errors import IndexCorruptError
+
+    update_index(settings, embedder=embedder)
+    index_dir = Path(settings.index_dir)
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+    (live / "chunks.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        update_index(settings, embedder=embedder)
+    report = update_index(settings, rebuild=True, embedder=embedder)  # what the message advises
+    assert report.written and not check_index(load_index(settings.index_dir))
+
+
+def test_control_characters_in_a_file_name_stay_on_one_line(settings, embedder, corpus, caplog):
+    bad = corpus / "two\nlines.txt"
+    bad.write_bytes(b"\xff\xfe\x00binary\x00")
+    update_index(settings, embedder=embedder)
+    warnings = [r.getMessage() for r in caplog.records if "lines.txt" in r.getMessage()]
+    assert warnings and all("\n" not in w and "two\\nlines.txt" in w for w in warnings)
