@@ -140,6 +140,12 @@ def _print_answer(answer: Answer, streamed: str | None = None) -> None:
         log.info("note: %s", note)
 
 
+def _store_name(manifest: dict) -> str:
+    store = manifest.get("vector_store") or {}
+    backend = "Milvus" if store.get("backend") == "milvus" else "FAISS"
+    return f"{backend} ({manifest['index_type']})" if manifest.get("index_type") else backend
+
+
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.index import check_index, load_index
 
@@ -151,7 +157,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         if not problems:
             print(
                 f"ok: {len(index.manifest['documents'])} documents, {len(index.chunks)} chunks; "
-                "FAISS, BM25, embeddings and manifest consistent"
+                f"{_store_name(index.manifest)} vectors, BM25, embeddings and manifest consistent"
             )
         return 1 if problems else 0
     from rag.indexing import update_index
