@@ -15,7 +15,21 @@ import os
 import sys
 import time
 
-from tests.conftest import HashEmbedder
+from tests.conftest import REPO, HashEmbedder
+
+# The environment a test runs `python -m tests.fake_rag` with: offline, the hash embedder, short
+# chunks, and no score gates (the hash embedder's similarities are not calibrated).
+FAKE_RAG_ENV = {
+    **os.environ,
+    "PYTHONPATH": str(REPO),
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "RAG_EMBEDDER": "test-hash-embedder",
+    "RAG_CHUNK_SIZE": "30",
+    "RAG_CHUNK_OVERLAP": "5",
+    "RAG_MIN_SCORE": "0",
+    "RAG_MIN_SENTENCE_SCORE": "0",
+}
 
 
 class SlowHashEmbedder(HashEmbedder):

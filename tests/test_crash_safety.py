@@ -24,22 +24,10 @@ from pathlib import Path
 import pytest
 
 from rag.index import check_index, load_index
-from tests.conftest import REPO
+from tests.fake_rag import FAKE_RAG_ENV
 
 TRIALS = int(os.environ.get("RAG_KILL_TRIALS", "20"))
-ENV = {
-    **os.environ,
-    "PYTHONPATH": str(REPO),
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "RAG_EMBEDDER": "test-hash-embedder",
-    "RAG_CHUNK_SIZE": "30",
-    "RAG_CHUNK_OVERLAP": "5",
-    "RAG_GENERATOR": "extractive",
-    "RAG_MIN_SCORE": "0",
-    "RAG_MIN_SENTENCE_SCORE": "0",
-    "RAG_FAKE_EMBED_DELAY": "0.02",
-}
+ENV = {**FAKE_RAG_ENV, "RAG_GENERATOR": "extractive", "RAG_FAKE_EMBED_DELAY": "0.02"}
 SLOW_IO = {"RAG_FAKE_IO_DELAY": "0.03"}  # ~0.5 s between the first fsync of a generation and CURRENT
 WORDS = (
     "otter beaver heron river bank dam census bend willow reed salmon trout kingfisher flood "

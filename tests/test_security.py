@@ -18,7 +18,7 @@ from rag.errors import ConfigError, InputError
 from rag.indexing import update_index
 from rag.pipeline import RagPipeline
 from rag.ui_support import UiBackend, sanitize_filename, validate_upload
-from tests.conftest import REPO
+from tests.fake_rag import FAKE_RAG_ENV
 from tests.generators.test_hosted import FakeServer, Reply, completion, delta
 from tests.injection_corpus import PLANTED_KEY
 
@@ -133,15 +133,7 @@ def test_upload_size_limit(tmp_path):
 
 
 FAKE_ENV = {
-    **os.environ,
-    "PYTHONPATH": str(REPO),
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "RAG_EMBEDDER": "test-hash-embedder",
-    "RAG_CHUNK_SIZE": "30",
-    "RAG_CHUNK_OVERLAP": "5",
-    "RAG_MIN_SCORE": "0",
-    "RAG_MIN_SENTENCE_SCORE": "0",
+    **FAKE_RAG_ENV,
     "OPENAI_API_KEY": PLANTED_KEY,
     "RAG_HOSTED_MODEL": "loopback-model",
     "RAG_HOSTED_MAX_RETRIES": "0",
