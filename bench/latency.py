@@ -31,9 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "eval"))
 
-from generator_eval import evaluate, load_question_set, warm  # noqa: E402
+from generator_eval import eval_settings, evaluate, load_question_set, warm  # noqa: E402
 
-from rag.config import load_settings  # noqa: E402
 from rag.indexing import update_index  # noqa: E402
 from rag.pipeline import RagPipeline  # noqa: E402
 
@@ -93,14 +92,7 @@ def main() -> None:
     budgets = [int(b) for b in args.budgets.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         questions, corpus, dataset = load_question_set(args, Path(tmp))
-        settings = load_settings(
-            overrides={
-                "index_dir": str(Path(tmp) / "index"),
-                "corpus_dir": str(corpus),
-                "generator": args.generator,
-                "refusal_threshold": args.refusal_threshold,
-            }
-        )
+        settings = eval_settings(args, Path(tmp), corpus)
         update_index(settings)
         started = time.perf_counter()
         pipeline = warm(RagPipeline.from_settings(settings), questions[0]["question"])
@@ -145,11 +137,8 @@ def _merge(runs: list[dict], items: list[dict]) -> dict:
 
     merged = {}
     for key in _SUMMARY_KEYS:
-        if isinstance(runs[0][key], dict):
-            field = {"quick_ms": "quick_ms", "prompt_tokens": "prompt_tokens", "tokens_per_s": "tokens_per_s"}.get(
-                key, key
-            )
-            merged[key] = _pct(_present(items, field))
+        if isinstance(runs[0][key], dict):  # latency percentiles: the items carry the same key
+            merged[key] = _pct(_present(items, key))
         else:
             values = [r[key] for r in runs if r[key] is not None]
             merged[key] = sum(values) / len(values) if values else None

@@ -28,7 +28,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.citations import answer_sentences  # noqa: E402
-from rag.config import load_settings  # noqa: E402
+from rag.config import Settings, load_settings  # noqa: E402
 from rag.evaluation.metrics import contains_any, mean  # noqa: E402
 from rag.indexing import update_index  # noqa: E402
 from rag.pipeline import RagPipeline  # noqa: E402
@@ -152,6 +152,15 @@ def load_question_set(args: argparse.Namespace, workdir: Path) -> tuple[list[dic
     return _interleave(questions)[: args.limit], corpus, dataset
 
 
+def eval_settings(args: argparse.Namespace, workdir: Path, corpus: Path) -> Settings:
+    """Settings for a run over `corpus`, indexed in `workdir`, with the command-line overrides
+    the script has (--generator, and where defined --top-k, --evidence-budget, --refusal-threshold)."""
+    overrides = {"index_dir": str(workdir / "index"), "corpus_dir": str(corpus), "generator": args.generator}
+    for name in ("top_k", "evidence_budget", "refusal_threshold"):
+        overrides[name] = getattr(args, name, None)
+    return load_settings(overrides=overrides)
+
+
 def warm(pipeline: RagPipeline, question: str) -> RagPipeline:
     """Load the models and cache the LLM's fixed prompt prefix before anything is timed."""
     generator = pipeline._generator()
@@ -175,16 +184,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         questions, corpus, dataset = load_question_set(args, Path(tmp))
-        settings = load_settings(
-            overrides={
-                "index_dir": str(Path(tmp) / "index"),
-                "corpus_dir": str(corpus),
-                "generator": args.generator,
-                "top_k": args.top_k,
-                "evidence_budget": args.evidence_budget,
-                "refusal_threshold": args.refusal_threshold,
-            }
-        )
+        settings = eval_settings(args, Path(tmp), corpus)
         update_index(settings)
         result = {
             "dataset": dataset,

@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder, create_embedder
 from rag.evidence import select_evidence
 from rag.followup import standalone_query
-from rag.generators import Generation, Generator, create_generator
+from rag.generators import Generation, Generator, create_generator, extractive_generator
 from rag.generators.base import finish_generation
 from rag.generators.extractive import ExtractiveGenerator
 from rag.index import StoredIndex, load_index
@@ -103,12 +103,7 @@ class RagPipeline:
         if self._extractive is None:
             self._ensure_loaded()
             assert self.embedder is not None
-            self._extractive = ExtractiveGenerator(
-                self.embedder,
-                min_sentence_score=self.settings.min_sentence_score,
-                max_sentences=self.settings.max_answer_sentences,
-                score_ratio=self.settings.sentence_score_ratio,
-            )
+            self._extractive = extractive_generator(self.settings, self.embedder)
         return self._extractive
 
     def _checked(
@@ -118,11 +113,14 @@ class RagPipeline:
         hits: list[Hit],
         generator: str,
         timings: dict[str, float],
+        started: float,
         search_query: str | None,
         **extra,
     ) -> Answer:
-        """The final `Answer`: citations resolved against the passages as retrieved (untrimmed)."""
+        """An `Answer` with citations resolved against the passages as retrieved (untrimmed);
+        `timings["total"]` is taken once they are."""
         cited = resolve_citations(generation.text, hits) if not generation.refused else None
+        timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
             question=question,
             text=cited.text if cited else generation.text,
@@ -162,9 +160,9 @@ class RagPipeline:
             writer = self._sentence_writer()
             ranked = writer.rank_sentences(query, hits)
             if self.settings.quick_answer:
-                quick_timings = {"retrieve": timings["retrieve"], "total": since_start()}
+                quick_timings = {"retrieve": timings["retrieve"]}
                 quick = self._checked(
-                    question, writer.answer_from(ranked), hits, writer.name, quick_timings, search_query
+                    question, writer.answer_from(ranked), hits, writer.name, quick_timings, started, search_query
                 )
                 timings["quick"] = quick_timings["total"]
                 yield StreamEvent(quick=quick)
@@ -189,7 +187,6 @@ class RagPipeline:
         timings["generate"] = since_start()
         usage = dict(getattr(generator, "last_usage", None) or {}) if generator.streams else {}
         answer = self._checked(
-            question, generation, hits, generator.name, timings, search_query, quick=quick, usage=usage
+            question, generation, hits, generator.name, timings, started, search_query, quick=quick, usage=usage
         )
-        timings["total"] = since_start()
         yield StreamEvent(answer=answer)

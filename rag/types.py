@@ -137,8 +137,9 @@ class Answer:
     search_query: str | None = None
     # With an LLM generator: the extractive answer shown before the LLM's (None otherwise).
     quick: Answer | None = None
-    # Token counts reported by an LLM generator: prompt_tokens, cached_tokens, completion_tokens.
-    usage: dict[str, int] = field(default_factory=dict)
+    # Reported by an LLM generator: prompt_tokens, cached_tokens, completion_tokens (counts) and,
+    # for the local one, refusal_probability.
+    usage: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""

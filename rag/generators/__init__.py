@@ -11,7 +11,14 @@ from rag.errors import ConfigError
 from rag.generators.base import Generation, Generator
 from rag.generators.extractive import ExtractiveGenerator
 
-__all__ = ["Generation", "Generator", "ExtractiveGenerator", "create_generator", "local_generator_available"]
+__all__ = [
+    "Generation",
+    "Generator",
+    "ExtractiveGenerator",
+    "create_generator",
+    "extractive_generator",
+    "local_generator_available",
+]
 
 
 def local_generator_available(settings: Settings) -> bool:
@@ -23,18 +30,24 @@ def local_generator_available(settings: Settings) -> bool:
     return Path(settings.local_model).expanduser().is_file() or packaged_model_available(settings.local_model)
 
 
+def extractive_generator(settings: Settings, embedder: Embedder) -> ExtractiveGenerator:
+    """The extractive generator with the settings' sentence thresholds (also the LLM generators'
+    quick answer and evidence scorer)."""
+    return ExtractiveGenerator(
+        embedder,
+        min_sentence_score=settings.min_sentence_score,
+        max_sentences=settings.max_answer_sentences,
+        score_ratio=settings.sentence_score_ratio,
+    )
+
+
 def create_generator(settings: Settings, embedder: Embedder) -> Generator:
     """The generator named in settings ("auto" picks local when it is installed)."""
     name = settings.generator
     if name == "auto":
         name = "local" if local_generator_available(settings) else "extractive"
     if name == "extractive":
-        return ExtractiveGenerator(
-            embedder,
-            min_sentence_score=settings.min_sentence_score,
-            max_sentences=settings.max_answer_sentences,
-            score_ratio=settings.sentence_score_ratio,
-        )
+        return extractive_generator(settings, embedder)
     if name == "local":
         from rag.generators.gguf import resolve_gguf
         from rag.generators.local import LocalGenerator
