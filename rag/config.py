@@ -75,6 +75,11 @@ class Settings:
     # Extractive generator: how many sentences, and how close to the best one they must score.
     max_answer_sentences: int = 2
     sentence_score_ratio: float = 0.85
+    # Model-free answer checks (rag/grounding.py): the extractive answer leads with a sentence that
+    # meets the question's constraints (a year it names, a quantity or date it asks for); an LLM
+    # answer that invents a number or misses a constraint is refused, and one that only restates
+    # the question is replaced by the extractive answer.
+    grounding_check: bool = True
     # LLM generators.
     max_tokens: int = 256
     # LLM generators read only the passages' best sentences, about this many tokens of them

@@ -14,6 +14,7 @@ from rag.followup import standalone_query
 from rag.generators import Generation, Generator, create_generator, extractive_generator
 from rag.generators.base import finish_generation
 from rag.generators.extractive import ExtractiveGenerator
+from rag.grounding import check_answer
 from rag.index import StoredIndex, load_index
 from rag.rerank import create_reranker
 from rag.retrieval import RetrievalOptions, Retriever, clean_query
@@ -135,6 +136,27 @@ class RagPipeline:
             **extra,
         )
 
+    @staticmethod
+    def _grounded(question: str, generation: Generation, hits: list[Hit], fallback: Generation | None) -> Generation:
+        """An LLM answer after the model-free checks of `rag.grounding`: refused when it invents
+        a number or misses the question's constraints; when the model wrote no answer at all
+        (markers, an echo, the question restated), the extractive answer `fallback` stands in."""
+        if generation.refused and not generation.no_answer:
+            return generation
+        notes = generation.notes
+        if not generation.refused:
+            check = check_answer(question, generation.text, hits)
+            if check.passed:
+                return generation
+            notes += tuple(f"answer not grounded: {problem}" for problem in check.problems)
+            if not check.no_answer:
+                return Generation(REFUSAL_TEXT, True, notes)
+        if fallback is not None and not fallback.refused:
+            return Generation(
+                fallback.text, False, notes + ("the model wrote no answer; the extractive answer stands",)
+            )
+        return Generation(REFUSAL_TEXT, True, notes, no_answer=True)
+
     def stream(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
         """Yield the answer text as the generator writes it, then the final checked `Answer`.
 
@@ -155,15 +177,15 @@ class RagPipeline:
         generator = self._generator()
         generation = self._retrieval_refusal(hits)
         quick = None
+        fallback: Generation | None = None
         prompt_passages = hits
         if generation is None and generator.streams and (self.settings.quick_answer or self.settings.evidence_budget):
             writer = self._sentence_writer()
             ranked = writer.rank_sentences(query, hits)
+            fallback = writer.answer_from(ranked, query, hits)
             if self.settings.quick_answer:
                 quick_timings = {"retrieve": timings["retrieve"]}
-                quick = self._checked(
-                    question, writer.answer_from(ranked), hits, writer.name, quick_timings, started, search_query
-                )
+                quick = self._checked(question, fallback, hits, writer.name, quick_timings, started, search_query)
                 timings["quick"] = quick_timings["total"]
                 yield StreamEvent(quick=quick)
             if self.settings.evidence_budget:
@@ -180,6 +202,8 @@ class RagPipeline:
                 pieces.append(piece)
                 yield StreamEvent(text=piece)
             generation = finish_generation("".join(pieces))
+            if self.settings.grounding_check:
+                generation = self._grounded(query, generation, hits, fallback)
         else:
             if generation is None:
                 generation = generator.generate(query, hits)

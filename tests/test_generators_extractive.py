@@ -46,3 +46,24 @@ def test_deterministic(embedder):
 def test_validation(embedder, kwargs):
     with pytest.raises(ValueError):
         ExtractiveGenerator(embedder, **kwargs)
+
+
+def test_extractive_leads_with_a_sentence_that_meets_the_question(embedder):
+    from rag.generators.extractive import ExtractiveGenerator, ScoredSentence
+    from rag.types import Chunk, Hit
+
+    text = "The Yangtze is the longest river in Asia. It flows for 6,300 kilometres."
+    passages = [Hit(chunk=Chunk("r:0", "r", "r.md", "Rivers", text, 0, len(text)), score=0.9, rank=1)]
+    ranked = [
+        ScoredSentence(1, "The Yangtze is the longest river in Asia.", 0, 0.9, 0),
+        ScoredSentence(1, "It flows for 6,300 kilometres.", 42, 0.5, 42),
+    ]
+    question = "How many kilometres long is the longest river in Asia?"
+    answer = ExtractiveGenerator(embedder).answer_from(ranked, question, passages)
+    assert answer.text.startswith("It flows for 6,300 kilometres. [1]")
+    unchecked = ExtractiveGenerator(embedder, check_constraints=False).answer_from(ranked, question, passages)
+    assert unchecked.text.startswith("The Yangtze is the longest river in Asia. [1]")
+    refused = ExtractiveGenerator(embedder, min_sentence_score=0.6).answer_from(ranked, question, passages)
+    assert refused.refused and "asks for a quantity" in refused.notes[0]
+    year = ExtractiveGenerator(embedder).answer_from(ranked, "Which river was longest in 1950?", passages)
+    assert year.refused and "do not mention 1950" in year.notes[0]

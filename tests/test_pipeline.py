@@ -129,3 +129,34 @@ def test_quick_answer_and_trimming_can_be_switched_off(settings, embedder):
     final = events[-1].answer
     assert final.quick is None and "quick" not in final.timings_ms
     assert [p.chunk.text for p in generator.calls[0][1]] == [h.chunk.text for h in final.passages]
+
+
+@pytest.mark.parametrize("written", ["The Fuji apple was developed [1].", "[1]", "Sources: [1]"])
+def test_llm_non_answer_is_replaced_by_the_extractive_answer(settings, embedder, written):
+    pipeline, _ = _scripted_pipeline(settings, embedder, written)
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert not answer.refused and "Japan" in answer.text and answer.citations
+    assert answer.text == answer.quick.text
+    assert "the model wrote no answer; the extractive answer stands" in answer.notes
+
+
+def test_llm_answer_with_an_invented_number_is_refused(settings, embedder):
+    pipeline, _ = _scripted_pipeline(settings, embedder, "The Fuji apple was developed in Japan in 1962 [1].")
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert answer.refused and answer.citations == ()
+    assert any("1962 appears in none of the sources" in note for note in answer.notes)
+
+
+def test_llm_answer_about_another_year_is_refused(settings, embedder):
+    pipeline, _ = _scripted_pipeline(settings, embedder, "The fab in Dresden opened [1].")
+    answer = pipeline.ask("Which fab opened in 2031?")
+    assert answer.refused
+    assert any("do not mention 2031" in note for note in answer.notes)
+
+
+def test_grounding_check_can_be_switched_off(settings, embedder):
+    pipeline, _ = _scripted_pipeline(
+        settings.replace(grounding_check=False), embedder, "The Fuji apple was developed in Japan in 1962 [1]."
+    )
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert not answer.refused and "1962" in answer.text

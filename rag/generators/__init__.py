@@ -38,6 +38,7 @@ def extractive_generator(settings: Settings, embedder: Embedder) -> ExtractiveGe
         min_sentence_score=settings.min_sentence_score,
         max_sentences=settings.max_answer_sentences,
         score_ratio=settings.sentence_score_ratio,
+        check_constraints=settings.grounding_check,
     )
 
 

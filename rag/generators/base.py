@@ -20,6 +20,9 @@ class Generation:
     text: str
     refused: bool
     notes: tuple[str, ...] = ()
+    # The model wrote nothing that answers (only markers, the prompt echoed back, the question
+    # restated): reported as a refusal, which the pipeline may replace with the extractive answer.
+    no_answer: bool = False
 
 
 @runtime_checkable
@@ -61,7 +64,9 @@ def finish_generation(text: str) -> Generation:
     if _OWN_WORDS_REFUSAL.search(text):
         return Generation(REFUSAL_TEXT, True, (f"the model said the passages do not say: {text[:120]}",))
     if not content_words(_MARKERS.sub(" ", text)):
-        return Generation(REFUSAL_TEXT, True, (f"the model wrote no answer: {text[:60]!r}",))
+        return Generation(REFUSAL_TEXT, True, (f"the model wrote no answer: {text[:60]!r}",), no_answer=True)
     if _ECHO.search(text):
-        return Generation(REFUSAL_TEXT, True, (f"the model echoed the prompt instead of answering: {text[:60]!r}",))
+        return Generation(
+            REFUSAL_TEXT, True, (f"the model echoed the prompt instead of answering: {text[:60]!r}",), no_answer=True
+        )
     return Generation(text, False)
