@@ -71,7 +71,18 @@ def _speed(answer) -> dict:
     t, usage = answer.timings_ms, answer.usage
     out = {
         "quick_ms": t.get("quick"),
-        **{k: usage.get(k) for k in ("prompt_tokens", "cached_tokens", "completion_tokens", "refusal_probability")},
+        **{
+            k: usage.get(k)
+            for k in (
+                "prompt_tokens",
+                "cached_tokens",
+                "completion_tokens",
+                "refusal_probability",
+                "refusal_threshold",
+                "evidence_score",
+                "extractive_refused",
+            )
+        },
     }
     if usage.get("completion_tokens") and "first_token" in t and t["generate"] > t["first_token"]:
         out["tokens_per_s"] = usage["completion_tokens"] / ((t["generate"] - t["first_token"]) / 1000)
@@ -141,7 +152,7 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
 
 def load_question_set(args: argparse.Namespace, workdir: Path) -> tuple[list[dict], Path, str]:
     """(questions, corpus folder, dataset name) from --questions/--corpus or --squad2, answerable
-    and unanswerable questions interleaved and cut to --limit."""
+    and unanswerable questions interleaved, the first --skip left out and the rest cut to --limit."""
     if args.squad2:
         questions, corpus = _squad2(Path(args.squad2), workdir)
         dataset = "squad2-sample400"
@@ -149,7 +160,9 @@ def load_question_set(args: argparse.Namespace, workdir: Path) -> tuple[list[dic
         lines = Path(args.questions).read_text(encoding="utf-8").splitlines()
         questions = [json.loads(x) for x in lines if x.strip()]
         corpus, dataset = Path(args.corpus), Path(args.questions).stem
-    return _interleave(questions)[: args.limit], corpus, dataset
+    skip = getattr(args, "skip", 0) or 0
+    end = skip + args.limit if args.limit else None
+    return _interleave(questions)[skip:end], corpus, dataset
 
 
 def eval_settings(args: argparse.Namespace, workdir: Path, corpus: Path) -> Settings:
@@ -158,6 +171,8 @@ def eval_settings(args: argparse.Namespace, workdir: Path, corpus: Path) -> Sett
     overrides = {"index_dir": str(workdir / "index"), "corpus_dir": str(corpus), "generator": args.generator}
     for name in ("top_k", "evidence_budget", "refusal_threshold"):
         overrides[name] = getattr(args, name, None)
+    if getattr(args, "no_refusal_evidence", False):
+        overrides["refusal_evidence"] = False
     return load_settings(overrides=overrides)
 
 
@@ -177,9 +192,15 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(REPO / "seeds"))
     parser.add_argument("--squad2", help="SQuAD 2.0 sample folder (paragraphs.jsonl, dev_sample400.jsonl)")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N (interleaved) questions")
     parser.add_argument("--top-k", type=int)
     parser.add_argument("--evidence-budget", type=int, help="override setting evidence_budget (0 = whole passages)")
     parser.add_argument("--refusal-threshold", type=float, help="override setting refusal_threshold")
+    parser.add_argument(
+        "--no-refusal-evidence",
+        action="store_true",
+        help="hold every answer to --refusal-threshold itself (record runs for eval/calibrate_refusal.py)",
+    )
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,6 +213,7 @@ def main() -> None:
             "top_k": settings.top_k,
             "evidence_budget": settings.evidence_budget,
             "refusal_threshold": settings.refusal_threshold,
+            "refusal_evidence": settings.refusal_evidence,
             **evaluate(warm(RagPipeline.from_settings(settings), questions[0]["question"]), questions),
         }
     summary = {k: v for k, v in result.items() if k != "items"}

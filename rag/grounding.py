@@ -43,10 +43,11 @@ _MONTH = re.compile(
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?",
     re.IGNORECASE,
 )
-# A name in the question: a capitalised word of 3+ letters that is not the question's first word
-# ("Huatai" in "Who is the chief economist at Huatai Securities?"; acronyms such as "EVs" are
-# left out, they are often spelled out in the sources).
+# A name in the question: a capitalised word of 3+ letters that does not open a sentence and is
+# not a stopword ("Huatai" in "Who is the chief economist at Huatai Securities?"). Acronyms such
+# as "EVs" are left out: the sources often spell them out.
 _NAME = re.compile(r"(?<![\w'’-])[A-Z][a-z]{2,}[\w'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s*)\W*$")
 _POSSESSIVE = re.compile(r"['’]s?$")
 # Irregular forms a restated question often switches between.
 _IRREGULAR = {
@@ -110,7 +111,11 @@ def question_constraints(question: str) -> Constraints:
     question = question.strip()
     years = frozenset(_YEAR.findall(question))
     asks = "date" if _ASKS_DATE.search(question) else "quantity" if _ASKS_QUANTITY.search(question) else ""
-    names = frozenset(_POSSESSIVE.sub("", m.group(0)).lower() for m in _NAME.finditer(question) if m.start() > 0)
+    names = frozenset(
+        _POSSESSIVE.sub("", m.group(0)).lower()
+        for m in _NAME.finditer(question)
+        if not _SENTENCE_START.search(question[: m.start()]) and content_words(m.group(0))
+    )
     return Constraints(years, frozenset(_numbers(question) - years), asks, names)
 
 

@@ -16,6 +16,7 @@ from rag.generators.base import finish_generation
 from rag.generators.extractive import ExtractiveGenerator
 from rag.grounding import check_answer
 from rag.index import StoredIndex, load_index
+from rag.refusal import RefusalEvidence, threshold_for
 from rag.rerank import create_reranker
 from rag.retrieval import RetrievalOptions, Retriever, clean_query
 from rag.types import REFUSAL_TEXT, Answer, Hit, StreamEvent
@@ -178,11 +179,13 @@ class RagPipeline:
         generation = self._retrieval_refusal(hits)
         quick = None
         fallback: Generation | None = None
+        evidence: RefusalEvidence | None = None
         prompt_passages = hits
         if generation is None and generator.streams and (self.settings.quick_answer or self.settings.evidence_budget):
             writer = self._sentence_writer()
             ranked = writer.rank_sentences(query, hits)
             fallback = writer.answer_from(ranked, query, hits)
+            evidence = RefusalEvidence(ranked[0].score if ranked else 0.0, fallback.refused)
             if self.settings.quick_answer:
                 quick_timings = {"retrieve": timings["retrieve"]}
                 quick = self._checked(question, fallback, hits, writer.name, quick_timings, started, search_query)
@@ -194,9 +197,12 @@ class RagPipeline:
                     ranked, hits, self.settings.evidence_budget, self.embedder.count_tokens
                 )
             timings["evidence"] = since_start()
+        options: dict[str, float] = {}
         if generation is None and generator.streams:
             pieces = []
-            for piece in generator.stream(query, prompt_passages):
+            if getattr(generator, "gates_refusal", False) and self.settings.refusal_evidence:
+                options["refusal_threshold"] = threshold_for(self.settings.refusal_threshold, evidence)
+            for piece in generator.stream(query, prompt_passages, **options):
                 if "first_token" not in timings:
                     timings["first_token"] = since_start()
                 pieces.append(piece)
@@ -210,6 +216,13 @@ class RagPipeline:
             yield StreamEvent(text=generation.text)
         timings["generate"] = since_start()
         usage = dict(getattr(generator, "last_usage", None) or {}) if generator.streams else {}
+        if evidence is not None:
+            usage |= {
+                "evidence_score": round(evidence.sentence_score, 4),
+                "extractive_refused": float(evidence.extractive_refused),
+            }
+        if "refusal_threshold" in options:
+            usage["refusal_threshold"] = round(options["refusal_threshold"], 4)
         answer = self._checked(
             question, generation, hits, generator.name, timings, started, search_query, quick=quick, usage=usage
         )

@@ -138,7 +138,8 @@ class Answer:
     # With an LLM generator: the extractive answer shown before the LLM's (None otherwise).
     quick: Answer | None = None
     # Reported by an LLM generator: prompt_tokens, cached_tokens, completion_tokens (counts) and,
-    # for the local one, refusal_probability.
+    # for the local one, refusal_probability and the refusal_threshold it was held to; with the
+    # extractive side on, evidence_score (best sentence) and extractive_refused (1.0 or 0.0).
     usage: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:

@@ -7,7 +7,7 @@ from rag.errors import ConfigError
 def test_defaults_are_valid():
     s = Settings()
     assert s.chunk_overlap < s.chunk_size
-    assert s.generator == "extractive"
+    assert s.generator == "auto"
 
 
 def test_toml_then_env_then_overrides(tmp_path):

@@ -89,6 +89,11 @@ def test_question_constraints(question, asks, years, numbers):
 def test_question_names_skip_the_first_word_acronyms_and_possessives():
     names = question_constraints("  Which EVs did Huatai's chief economist praise in Beijing?").names
     assert names == {"huatai", "beijing"}
+    # A follow-up searched with the question before it: "What" opens a sentence.
+    assert question_constraints("Who leads Citic Securities? What did he say? Is That so").names == {
+        "citic",
+        "securities",
+    }
 
 
 def test_quantity_accepts_number_words():

@@ -160,3 +160,27 @@ def test_grounding_check_can_be_switched_off(settings, embedder):
     )
     answer = pipeline.ask("Where was the Fuji apple developed?")
     assert not answer.refused and "1962" in answer.text
+
+
+def test_gating_generator_gets_a_per_question_refusal_threshold(settings, embedder):
+    from tests.conftest import ScriptedGenerator
+
+    class GatingGenerator(ScriptedGenerator):
+        gates_refusal = True
+
+        def stream(self, question, passages, refusal_threshold=None):
+            self.threshold = refusal_threshold
+            yield from super().stream(question, passages)
+
+    update_index(settings, embedder=embedder)
+    generator = GatingGenerator("The Fuji apple was developed in Japan [1].")
+    pipeline = RagPipeline(settings=settings.replace(refusal_threshold=0.2), embedder=embedder, generator=generator)
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert 0 < generator.threshold < 1
+    assert answer.usage["refusal_threshold"] == round(generator.threshold, 4)
+    assert answer.usage["evidence_score"] > 0 and answer.usage["extractive_refused"] == 0.0
+    pipeline = RagPipeline(
+        settings=settings.replace(refusal_threshold=0.2, refusal_evidence=False), embedder=embedder, generator=generator
+    )
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert generator.threshold is None and "refusal_threshold" not in answer.usage

@@ -129,7 +129,11 @@ class LocalGenerator:
                 raise ModelNotFoundError(f"cannot load {self.model_path} ({exc})") from None
         return self._llm
 
-    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
+    # The pipeline may set the refusal threshold per question (`rag.refusal.threshold_for`).
+    gates_refusal = True
+
+    def stream(self, question: str, passages: list[Hit], refusal_threshold: float | None = None) -> Iterator[str]:
+        """Stream the answer. `refusal_threshold` overrides the generator's own for this answer."""
         if not passages:
             yield REFUSAL_TEXT
             return
@@ -138,7 +142,8 @@ class LocalGenerator:
             llm = self._model()
             before = llm.input_ids[: llm.n_tokens].copy()
             completion_tokens = 0
-            gate = _RefusalGate(self._refusal_token(llm), self.refusal_threshold)
+            threshold = self.refusal_threshold if refusal_threshold is None else refusal_threshold
+            gate = _RefusalGate(self._refusal_token(llm), threshold)
             # Greedy decoding: the same question on the same index gives the same answer.
             # llama.cpp reuses the KV cache for the longest common prefix (the system prompt),
             # so everything fixed comes before the passages.

@@ -75,3 +75,17 @@ def test_quick_answer_first_then_a_trimmed_prompt_after_a_reused_prefix(pipeline
     assert fresh < pipeline.settings.evidence_budget + 200, usage  # passages cut to the budget
     assert 0.0 <= usage["refusal_probability"] <= 1.0
     assert answer.timings_ms["quick"] < answer.timings_ms["first_token"] < answer.timings_ms["total"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the chief economist at Huatai Securities?",  # the sources name CITIC's
+        "What GDP growth target did China set for 2026?",  # the sources give 2025's
+    ],
+)
+def test_near_miss_questions_are_refused(pipeline, question):
+    answer = pipeline.ask(question)
+    assert answer.refused, (answer.text, answer.notes)
+    usage = answer.usage
+    assert 0 < usage["refusal_threshold"] < 1 and "evidence_score" in usage, usage
