@@ -65,7 +65,7 @@ class Settings:
     rerank_candidates: int = 20
     # "auto": the local LLM when llama-cpp-python and its model are installed (`make run` installs
     # both), else extractive. On the seed set the local 1.5B model answers 0.889 of answerable
-    # questions correctly and refuses 0.933 of unanswerable ones, against 0.926 / 0.467 for
+    # questions correctly and refuses 0.933 of unanswerable ones, against 0.926 / 0.533 for
     # extractive (eval/RESULTS.md); with it the extractive answer still shows first.
     generator: str = "auto"
     # Refusal gate for every generator: below this cosine similarity the best passage is taken
