@@ -21,7 +21,10 @@ from rag.rerank import create_reranker
 from rag.retrieval import RetrievalOptions, Retriever, clean_query
 from rag.types import REFUSAL_TEXT, Answer, Hit, StreamEvent
 
-__all__ = ["RagPipeline"]
+__all__ = ["RagPipeline", "EXTRACTIVE_STANDS_NOTE"]
+
+# The note on an LLM answer replaced by the extractive one (the model wrote no answer).
+EXTRACTIVE_STANDS_NOTE = "the model wrote no answer; the extractive answer stands"
 
 
 @dataclass
@@ -153,9 +156,7 @@ class RagPipeline:
             if not check.no_answer:
                 return Generation(REFUSAL_TEXT, True, notes)
         if fallback is not None and not fallback.refused:
-            return Generation(
-                fallback.text, False, notes + ("the model wrote no answer; the extractive answer stands",)
-            )
+            return Generation(fallback.text, False, notes + (EXTRACTIVE_STANDS_NOTE,))
         return Generation(REFUSAL_TEXT, True, notes, no_answer=True)
 
     def stream(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Iterator[StreamEvent]:

@@ -29,7 +29,7 @@ from rag.errors import ConfigError, IndexLockedError, IndexNotFoundError, InputE
 from rag.generators import Generator, create_generator, local_generator_available
 from rag.index import StoredIndex, load_index
 from rag.indexing import IndexReport, remove_documents, update_index
-from rag.pipeline import RagPipeline
+from rag.pipeline import EXTRACTIVE_STANDS_NOTE, RagPipeline
 from rag.types import Answer, Hit, StreamEvent
 
 __all__ = [
@@ -209,6 +209,8 @@ def sources_html(answer: Answer) -> str:
     for note in answer.notes:
         if note.startswith("removed citation"):
             parts.append(f'<p class="rag-warn">⚠ {html.escape(note)}</p>')
+        elif note == EXTRACTIVE_STANDS_NOTE and not answer.refused:
+            parts.append('<p class="rag-note">The language model wrote no answer; the quoted sentences stand.</p>')
     if answer.refused:
         for note in answer.notes:
             parts.append(f'<p class="rag-note">{html.escape(note)}</p>')

@@ -2,7 +2,7 @@ import pytest
 
 from rag.errors import IndexMismatchError, IndexNotFoundError, InputError
 from rag.indexing import update_index
-from rag.pipeline import RagPipeline
+from rag.pipeline import EXTRACTIVE_STANDS_NOTE, RagPipeline
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_llm_non_answer_is_replaced_by_the_extractive_answer(settings, embedder,
     answer = pipeline.ask("Where was the Fuji apple developed?")
     assert not answer.refused and "Japan" in answer.text and answer.citations
     assert answer.text == answer.quick.text
-    assert "the model wrote no answer; the extractive answer stands" in answer.notes
+    assert EXTRACTIVE_STANDS_NOTE in answer.notes
 
 
 def test_llm_answer_with_an_invented_number_is_refused(settings, embedder):

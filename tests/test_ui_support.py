@@ -150,6 +150,16 @@ def test_sources_html_refusal():
     assert "No answer from the documents" in page and "below min_score" in page and "<mark>" not in page
 
 
+def test_sources_html_says_when_the_extractive_answer_stands():
+    from rag.pipeline import EXTRACTIVE_STANDS_NOTE
+
+    page = sources_html(
+        _answer(notes=("answer not grounded: the answer only restates the question", EXTRACTIVE_STANDS_NOTE))
+    )
+    assert "The language model wrote no answer; the quoted sentences stand." in page
+    assert "The language model wrote no answer" not in sources_html(_answer())
+
+
 def test_rows():
     hits = [_hit("a.txt", "Text one.", 0, 0.91234, 1), _hit("b.txt", "Text two.", 40, 0.5, 2)]
     rows = hit_rows(hits)
