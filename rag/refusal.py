@@ -2,7 +2,7 @@
 
 The local generator's gate reads p, the probability the model gives the refusal sentence's first
 token, and refuses when p reaches a threshold. Alone, p separates unanswerable from answerable
-questions only so well (AUROC 0.71 on the SQuAD 2.0 sample, 0.88 on the seed set). The
+questions only so well (AUROC 0.72 on the SQuAD 2.0 sample, 0.88 on the seed set). The
 pipeline knows two more things before the model starts: how well the best passage sentence
 matches the question, and whether the extractive answer found a sentence that meets the
 question's constraints (`rag.grounding`). The gate refuses when
