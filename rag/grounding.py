@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from rag.text import content_words, split_sentences
 from rag.types import Hit
 
-__all__ = ["Constraints", "GroundingCheck", "check_answer", "question_constraints", "unmet_constraint"]
+__all__ = [
+    "Constraints",
+    "GroundingCheck",
+    "check_answer",
+    "passages_text",
+    "question_constraints",
+    "sentence_windows",
+    "unmet_constraint",
+]
 
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
@@ -148,9 +156,26 @@ def unmet_constraint(constraints: Constraints, answer: str, support: str, source
     return None
 
 
+def passages_text(passages: Sequence[Hit]) -> str:
+    """The passages' titles and texts, as the checks search them."""
+    return "\n".join(f"{hit.chunk.title}\n{hit.chunk.text}" for hit in passages)
+
+
+def _window(hit: Hit, sentences: list[str], i: int) -> str:
+    """Sentence i of a passage with the sentences either side of it and the passage's title."""
+    return " ".join([hit.chunk.title, *sentences[max(0, i - 1) : i + 2]])
+
+
+def sentence_windows(hit: Hit) -> dict[int, str]:
+    """The support window of each sentence of a passage, by the sentence's offset in its text."""
+    sentences = split_sentences(hit.chunk.text)
+    texts = [sentence.text for sentence in sentences]
+    return {sentence.start: _window(hit, texts, i) for i, sentence in enumerate(sentences)}
+
+
 def _support_window(new_words: set[str], new_numbers: set[str], passages: Sequence[Hit]) -> str:
-    """The passage sentence that shares most of the answer's own words and numbers, with the
-    sentences either side of it and the passage's title."""
+    """The window (`_window`) of the passage sentence that shares most of the answer's own
+    words and numbers."""
     best, window = -1, ""
     for hit in passages:
         sentences = [s.text for s in split_sentences(hit.chunk.text)]
@@ -158,7 +183,7 @@ def _support_window(new_words: set[str], new_numbers: set[str], passages: Sequen
             overlap = len(new_words & content_words(sentence)) + 2 * len(new_numbers & _numbers(sentence))
             if overlap > best:
                 best = overlap
-                window = " ".join([hit.chunk.title, *sentences[max(0, i - 1) : i + 2]])
+                window = _window(hit, sentences, i)
     return window
 
 
@@ -173,7 +198,7 @@ def check_answer(question: str, answer: str, passages: Sequence[Hit]) -> Groundi
     # All passages, not only the cited ones: a small model often cites the wrong one of two
     # neighbouring passages, which the citation checks report; here the question is whether the
     # sources support the answer at all.
-    sources = "\n".join(f"{hit.chunk.title}\n{hit.chunk.text}" for hit in passages)
+    sources = passages_text(passages)
     problems = []
     invented = sorted(_numbers(text) - _numbers(sources))
     if invented:

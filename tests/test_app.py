@@ -221,18 +221,12 @@ def test_gradio_client_api(server):
     # citation and the sentence left without one flagged.
     from tests.generators.test_hosted import FakeServer, Reply, delta
 
-    fake = FakeServer()
-    fake.thread.start()
-    try:
+    with FakeServer() as fake:
         pieces = ["Ming Ming is the chief economist", " at CITIC Securities [1].", " He works in Beijing [7]."]
         fake.add(Reply(events=[delta(role="assistant"), *(delta(p) for p in pieces), delta(finish_reason="stop")]))
         job = client.submit(CITIC_QUESTION, [], "hosted", 5, fake.base_url, "loopback-model", api_name="/chat")
         history, _, sources, _ = job.result(timeout=60)
         streamed = [o[0][-1]["content"][0]["text"] for o in job.outputs() if o[0] and o[0][-1]["role"] == "assistant"]
-    finally:
-        fake.stopping.set()
-        fake.httpd.shutdown()
-        fake.httpd.server_close()
     assert fake.requests and fake.requests[0].body["model"] == "loopback-model"
     assert "Ming Ming is the chief economist" in streamed  # a partial answer was shown before the end
     final = history[-1]["content"][0]["text"]

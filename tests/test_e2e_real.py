@@ -194,9 +194,7 @@ def test_killing_index_midway_leaves_previous_index_loadable(tmp_path):
 def test_hosted_generator_through_the_cli_against_a_loopback_server(workdir):
     from tests.generators.test_hosted import FakeServer, Reply, delta
 
-    server = FakeServer()
-    server.thread.start()
-    try:
+    with FakeServer() as server:
         answer_text = "Ming Ming is the chief economist at CITIC Securities [1]."
         server.add(Reply(events=[delta(role="assistant"), delta(answer_text), delta(finish_reason="stop")]))
         env = {
@@ -224,10 +222,6 @@ def test_hosted_generator_through_the_cli_against_a_loopback_server(workdir):
         assert "retrieval" in timing and "quick answer" in timing and "first token" in timing and "total" in timing
         trimmed = server.requests[1].body["messages"][-1]["content"]
         assert len(trimmed) < len(user) and "Ming Ming" in trimmed
-    finally:
-        server.stopping.set()
-        server.httpd.shutdown()
-        server.httpd.server_close()
     down = rag("ask", "-g", "hosted", question, cwd=workdir, check=False, env={**env, "RAG_HOSTED_MAX_RETRIES": "0"})
     assert down.returncode != 0 and "Traceback" not in down.stderr
     assert "cannot connect" in down.stderr and len(down.stderr.strip().splitlines()) == 1

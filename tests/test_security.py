@@ -148,12 +148,8 @@ def _fake_rag(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def hosted_server():
-    server = FakeServer()
-    server.thread.start()
-    yield server
-    server.stopping.set()
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with FakeServer() as server:
+        yield server
 
 
 def test_planted_api_key_never_reaches_logs_reports_settings_or_the_ui(corpus, tmp_path, hosted_server):

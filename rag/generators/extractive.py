@@ -8,8 +8,7 @@ from collections.abc import Iterator, Sequence
 from rag.embeddings import Embedder
 from rag.evidence import ScoredSentence, score_sentences
 from rag.generators.base import Generation
-from rag.grounding import Constraints, question_constraints, unmet_constraint
-from rag.text import split_sentences
+from rag.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint
 from rag.types import REFUSAL_TEXT, Hit
 
 __all__ = ["ExtractiveGenerator", "ScoredSentence"]
@@ -67,11 +66,9 @@ class ExtractiveGenerator:
             return Generation(REFUSAL_TEXT, True, (note,))
         lead = ranked[0]
         if self.check_constraints and question and passages:
-            constraints = question_constraints(question)
-            eligible = [s for s in ranked if s.score >= self.min_sentence_score]
-            meeting = next((s for s in eligible if _unmet(constraints, s, passages) is None), None)
-            if meeting is None:
-                return Generation(REFUSAL_TEXT, True, (f"best sentence: {_unmet(constraints, lead, passages)}",))
+            meeting = self._meeting_constraints(ranked, question, passages)
+            if isinstance(meeting, str):
+                return Generation(REFUSAL_TEXT, True, (f"best sentence: {meeting}",))
             lead = meeting
         chosen = [lead]
         for sentence in ranked:
@@ -81,6 +78,29 @@ class ExtractiveGenerator:
                 chosen.append(sentence)
         return Generation(" ".join(f"{s.text} [{s.marker}]" for s in chosen), False)
 
+    def _meeting_constraints(
+        self, ranked: list[ScoredSentence], question: str, passages: Sequence[Hit]
+    ) -> ScoredSentence | str:
+        """The best sentence scoring at least `min_sentence_score` that meets the question's
+        constraints, its neighbours and passage title as its support and all passages as the
+        sources (as for an LLM's answer); else why the best sentence does not."""
+        constraints = question_constraints(question)
+        sources = passages_text(passages)
+        windows: dict[int, dict[int, str]] = {}
+        first_problem = ""
+        for sentence in ranked:  # best first
+            if sentence.score < self.min_sentence_score:
+                break
+            if sentence.marker not in windows:
+                windows[sentence.marker] = sentence_windows(passages[sentence.marker - 1])
+            title = passages[sentence.marker - 1].chunk.title
+            support = windows[sentence.marker].get(sentence.offset, f"{title} {sentence.text}")
+            problem = unmet_constraint(constraints, sentence.text, support, sources)
+            if problem is None:
+                return sentence
+            first_problem = first_problem or problem
+        return first_problem
+
     def generate(self, question: str, passages: list[Hit]) -> Generation:
         if not passages:
             return Generation(REFUSAL_TEXT, True, ("no passages to answer from",))
@@ -88,15 +108,3 @@ class ExtractiveGenerator:
 
     def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
         yield self.generate(question, passages).text
-
-
-def _unmet(constraints: Constraints, sentence: ScoredSentence, passages: Sequence[Hit]) -> str | None:
-    """`unmet_constraint` for a passage sentence: its neighbours and passage title are its
-    support, all passages the sources (as for an LLM's answer)."""
-    hit = passages[sentence.marker - 1]
-    sentences = split_sentences(hit.chunk.text)
-    at = next((i for i, s in enumerate(sentences) if s.start == sentence.offset), None)
-    nearby = [s.text for s in sentences[max(0, at - 1) : at + 2]] if at is not None else [sentence.text]
-    support = " ".join([hit.chunk.title, *nearby])
-    sources = "\n".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
-    return unmet_constraint(constraints, sentence.text, support, sources)

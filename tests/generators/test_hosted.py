@@ -72,6 +72,16 @@ class FakeServer:
     def url(self) -> str:
         return f"{self.base_url}/chat/completions"
 
+    def __enter__(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
     def add(self, *replies: Reply) -> None:
         self.replies.extend(replies)
 
@@ -147,13 +157,8 @@ def _no_proxy_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
-    fake = FakeServer()
-    fake.thread.start()
-    yield fake
-    fake.stopping.set()
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
-    fake.thread.join(timeout=5)
+    with FakeServer() as fake:
+        yield fake
 
 
 @pytest.fixture
