@@ -1,13 +1,15 @@
 # Two commands for a newcomer: `make run` (set up, index seeds/, open the chat UI on 127.0.0.1:7860)
-# and `make test`.
+# and `make test` (lint + every test, the slow ones on the real models included; CI runs it).
+# While working: `make test-fast` (unit tests only) and `make lint`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LINT_PATHS := app.py rag tests eval bench
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run chat test lint bench bench-latency clean
+.PHONY: install index run chat test test-fast lint bench bench-scale bench-latency clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,9 +29,16 @@ run: index
 chat: index
 	$(BIN)/rag chat
 
-test: install
-	$(BIN)/ruff check app.py rag tests eval bench
+lint: install
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+test: lint
 	$(BIN)/python -m pytest
+
+# Unit tests only: no test marked slow (real models), and not the end-to-end suites in tests/system/.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" --ignore=tests/system
 
 bench: index
 	$(BIN)/python bench/run.py --out bench/results.json

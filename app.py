@@ -7,7 +7,7 @@ host explicitly to open it to others). With $RAG_UI_USER and $RAG_UI_PASSWORD se
 for that user name and password (Gradio basic auth); serving a non-loopback host without them logs
 a warning. The index is built
 from `corpus_dir` at start-up when there is none. This is the only module that imports gradio;
-the logic it shows lives in `rag.ui_support` and `rag.pipeline`.
+the logic it shows lives in `rag.serve.ui` (which answers through `rag.answer.pipeline`).
 """
 
 from __future__ import annotations
@@ -28,19 +28,22 @@ import gradio as gr  # noqa: E402
 
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
-from rag.followup import standalone_query  # noqa: E402
-from rag.ui_support import (  # noqa: E402
+from rag.serve.ui import (  # noqa: E402
     DOCUMENT_HEADERS,
     HIT_HEADERS,
     MAX_UPLOAD_BYTES,
     UPLOAD_EXTENSIONS,
     ChatOptions,
+    FinalAnswer,
+    QuickAnswer,
+    TextPiece,
     UiBackend,
     chat_text,
     format_error,
     hit_rows,
     quick_text,
     sources_html,
+    standalone_query,
 )
 
 __all__ = ["build_app", "launch_options", "main", "CSS"]
@@ -195,16 +198,17 @@ def build_app(
             streamed = ""
             try:
                 for event in backend.stream(message, earlier, options):
-                    if event.quick is not None:
-                        history[-1] = {"role": "assistant", "content": quick_text(event.quick)}
-                        yield history, "", sources_html(event.quick), gr.skip(), earlier
-                    elif event.answer is None:
-                        streamed += event.text
-                        history[-1] = {"role": "assistant", "content": streamed}
-                        yield history, "", gr.skip(), gr.skip(), earlier
-                    else:
-                        history[-1] = {"role": "assistant", "content": chat_text(event.answer)}
-                        yield history, "", sources_html(event.answer), info, earlier + [message]
+                    match event:
+                        case QuickAnswer(answer=quick):
+                            history[-1] = {"role": "assistant", "content": quick_text(quick)}
+                            yield history, "", sources_html(quick), gr.skip(), earlier
+                        case TextPiece(text=text):
+                            streamed += text
+                            history[-1] = {"role": "assistant", "content": streamed}
+                            yield history, "", gr.skip(), gr.skip(), earlier
+                        case FinalAnswer(answer=answer):
+                            history[-1] = {"role": "assistant", "content": chat_text(answer)}
+                            yield history, "", sources_html(answer), info, earlier + [message]
             except Exception as exc:  # shown in the chat; the page stays usable
                 text = format_error(exc)
                 history[-1] = {"role": "assistant", "content": text}

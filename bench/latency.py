@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO / "eval"))
 
 from generator_eval import eval_settings, evaluate, load_question_set, warm  # noqa: E402
 
-from rag.indexing import update_index  # noqa: E402
-from rag.pipeline import RagPipeline  # noqa: E402
+from rag.answer.pipeline import RagPipeline  # noqa: E402
+from rag.ingest.update import update_index  # noqa: E402
 
 _SUMMARY_KEYS = (
     "correct_on_answerable",

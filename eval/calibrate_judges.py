@@ -1,4 +1,4 @@
-"""Calibrate the faithfulness judges on HaluEval QA and cache the result in eval/judge_calibration.json.
+"""Calibrate the faithfulness judges on HaluEval QA and cache the result in rag/evaluate/judge_calibration.json (package data).
 
 Usage:
     python eval/calibrate_judges.py --judge overlap   # tune on items 0-249, measure on 250-499
@@ -24,10 +24,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import load_settings  # noqa: E402
-from rag.embeddings import create_embedder  # noqa: E402
-from rag.evaluation.calibration import calibrate, claim_text, read_halueval, save_calibration  # noqa: E402
-from rag.evaluation.judges import OverlapJudge, create_judge, overlap_features  # noqa: E402
-from rag.evaluation.metrics import auroc  # noqa: E402
+from rag.evaluate.calibration import calibrate, claim_text, read_halueval  # noqa: E402
+from rag.evaluate.calibration_store import save_calibration  # noqa: E402
+from rag.evaluate.judges import OverlapJudge, create_judge, overlap_features  # noqa: E402
+from rag.evaluate.metrics import auroc  # noqa: E402
+from rag.models.embedders import create_embedder  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "halueval" / "qa_sample500.jsonl"
 SPLIT = 250
@@ -123,7 +124,11 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--limit", type=int, default=40, help="items for llm/nli, taken from the held-out half")
     parser.add_argument("--nli-model")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "judge_calibration.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "rag" / "evaluate" / "judge_calibration.json",
+    )
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
     items = read_halueval(args.data)

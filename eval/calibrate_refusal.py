@@ -18,7 +18,7 @@ refused), else the recorded answer.
 Two gates are fitted on the calibration set and reported, unchanged, on the check sets:
 - `p alone`: one threshold on p (the setting `refusal_threshold` with `refusal_evidence = false`);
 - `with evidence` (`--evidence`, the default): a logistic regression of "unanswerable" on logit(p),
-  the best sentence score and the extractive refusal gives the weights of `rag/refusal.py`, and the
+  the best sentence score and the extractive refusal gives the weights of `rag/answer/refusal.py`, and the
   threshold is then chosen with those weights.
 A threshold is chosen by the mean of answer correctness on answerable and refusal rate on
 unanswerable questions.
@@ -35,8 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.generators.base import finish_generation  # noqa: E402
-from rag.refusal import REFERENCE_SENTENCE_SCORE, RefusalEvidence, logit, threshold_for  # noqa: E402
+from rag.answer.generators.base import finish_generation  # noqa: E402
+from rag.answer.refusal import REFERENCE_SENTENCE_SCORE, RefusalEvidence, logit, threshold_for  # noqa: E402
 
 GRID = [round(0.01 * n, 2) for n in range(1, 100)]
 
@@ -85,7 +85,7 @@ def choose(items: list[dict], weights: dict[str, float] | None = None) -> tuple[
 
 
 def fit_weights(items: list[dict], l2: float = 1.0, steps: int = 5000, rate: float = 0.1) -> dict[str, float]:
-    """Evidence weights of `rag/refusal.py` from a logistic regression of "unanswerable" on
+    """Evidence weights of `rag/answer/refusal.py` from a logistic regression of "unanswerable" on
     logit(p), the best sentence score and the extractive refusal, expressed per unit of logit(p)."""
     rows = [i for i in items if i.get("refusal_probability") is not None and _evidence(i) is not None]
     if len(rows) < 10:

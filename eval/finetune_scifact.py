@@ -1,7 +1,7 @@
 """Does fine-tuning the packaged embedder on SciFact train pay? Measured on held-out train queries.
 
 SciFact's test judgements are held back, so the train split is divided by query (seeded, 80/20):
-the embedder is fine-tuned on the 80 % part's (claim, abstract) pairs with `rag.finetune`, the
+the embedder is fine-tuned on the 80 % part's (claim, abstract) pairs with `rag.models.finetune`, the
 corpus is re-indexed with it, and both embedders are scored on the 20 % part for every
 retrieval configuration of eval/tune_retrieval.py.
 
@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tune_retrieval import REPO, _index, sweep  # noqa: E402
 
 from rag.config import load_settings  # noqa: E402
-from rag.embeddings import create_embedder  # noqa: E402
-from rag.evaluation.beir import judged_pairs, load_beir, materialize_corpus  # noqa: E402
-from rag.finetune import finetune_embedder  # noqa: E402
+from rag.evaluate.beir.data import load_beir, materialize_corpus  # noqa: E402
+from rag.evaluate.beir.finetune import judged_pairs  # noqa: E402
+from rag.models.embedders import create_embedder  # noqa: E402
+from rag.models.finetune import finetune_embedder  # noqa: E402
 
 
 def main() -> int:

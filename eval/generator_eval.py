@@ -27,11 +27,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.citations import answer_sentences  # noqa: E402
+from rag.answer.citations import answer_sentences  # noqa: E402
+from rag.answer.pipeline import RagPipeline  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.evaluation.metrics import contains_any, mean  # noqa: E402
-from rag.indexing import update_index  # noqa: E402
-from rag.pipeline import RagPipeline  # noqa: E402
+from rag.evaluate.metrics import contains_any, mean  # noqa: E402
+from rag.ingest.update import update_index  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -178,9 +178,7 @@ def eval_settings(args: argparse.Namespace, workdir: Path, corpus: Path) -> Sett
 
 def warm(pipeline: RagPipeline, question: str) -> RagPipeline:
     """Load the models and cache the LLM's fixed prompt prefix before anything is timed."""
-    generator = pipeline._generator()
-    if hasattr(generator, "warm_up"):
-        generator.warm_up()
+    pipeline.warm_up()
     pipeline.retrieve(question)
     return pipeline
 

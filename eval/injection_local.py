@@ -23,10 +23,10 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from rag.answer.pipeline import RagPipeline  # noqa: E402
 from rag.config import load_settings  # noqa: E402
-from rag.indexing import update_index  # noqa: E402
-from rag.pipeline import RagPipeline  # noqa: E402
-from tests.injection_corpus import ATTACKS, PLANTED_KEY, build_corpus, judge, seed_questions  # noqa: E402
+from rag.ingest.update import update_index  # noqa: E402
+from tests.support.injection_corpus import ATTACKS, PLANTED_KEY, build_corpus, judge, seed_questions  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rag.answer.pipeline import RagPipeline  # noqa: E402
 from rag.config import load_settings  # noqa: E402
-from rag.embeddings import create_embedder  # noqa: E402
-from rag.evaluation.metrics import contains_any, hit_at_k, mean, reciprocal_rank  # noqa: E402
-from rag.indexing import update_index  # noqa: E402
-from rag.pipeline import RagPipeline  # noqa: E402
+from rag.evaluate.metrics import contains_any, hit_at_k, mean, reciprocal_rank  # noqa: E402
+from rag.ingest.update import update_index  # noqa: E402
+from rag.models.embedders import create_embedder  # noqa: E402
 
 
 def run(

@@ -29,12 +29,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from rag.config import load_settings  # noqa: E402
-from rag.embeddings import create_embedder  # noqa: E402
-from rag.evaluation.beir import BeirData, doc_ranking, load_beir, materialize_corpus, score_rankings  # noqa: E402
-from rag.evaluation.metrics import hit_at_k  # noqa: E402
-from rag.index import load_index  # noqa: E402
-from rag.indexing import update_index  # noqa: E402
-from rag.retrieval import RetrievalOptions, Retriever, clean_query  # noqa: E402
+from rag.evaluate.beir.data import BeirData, load_beir, materialize_corpus  # noqa: E402
+from rag.evaluate.beir.retrieval import doc_ranking, score_rankings  # noqa: E402
+from rag.evaluate.metrics import hit_at_k  # noqa: E402
+from rag.index.generations import load_index  # noqa: E402
+from rag.ingest.update import update_index  # noqa: E402
+from rag.models.embedders import create_embedder  # noqa: E402
+from rag.retrieve.retriever import RetrievalOptions, Retriever, clean_query  # noqa: E402
 
 CONFIGS = [
     ("dense", RetrievalOptions(mode="dense")),

@@ -36,8 +36,8 @@ class Settings:
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
     device: str = "cpu"
-    # Tokens of the embedder's own tokenizer; 80/16 measured best on eval/seed_questions.jsonl
-    # (document hit@1 0.944 vs 0.889 at 120 and 0.833 at 200; see eval/RESULTS.md).
+    # Tokens of the embedder's own tokenizer. Small chunks keep each passage on one topic (best top-1
+    # document retrieval in the chunk-size sweep) and keep LLM prompts short; figures in eval/RESULTS.md.
     chunk_size: int = 80
     chunk_overlap: int = 16
     # "auto": exact Flat up to ivf_threshold chunks, then IVF{~4*sqrt(N)},Flat trained on a sample
@@ -52,9 +52,10 @@ class Settings:
     milvus_uri: str = ""
     milvus_token_env: str = "MILVUS_TOKEN"
     top_k: int = 5
-    # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "lexical". Tuned with
-    # eval/tune_retrieval.py (eval/RESULTS.md): convex fusion at dense weight 0.7 was best on SciFact
-    # train (nDCG@10 0.730 vs dense 0.693, BM25 0.666, RRF 0.715); SQuAD 2.0: 0.911 vs dense 0.781.
+    # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "lexical". Names and numbers that an
+    # embedding blurs are caught by BM25 and paraphrases by the embedding, so the fused ranking beats
+    # either alone; convex fusion at dense weight 0.7 was tuned on SciFact train with
+    # eval/tune_retrieval.py (figures in eval/RESULTS.md).
     retrieval: str = "hybrid"
     fusion: str = "convex"  # "convex" (min-max normalized scores) or "rrf"
     dense_weight: float = 0.7
@@ -64,19 +65,19 @@ class Settings:
     reranker: str = ""
     rerank_candidates: int = 20
     # "auto": the local LLM when llama-cpp-python and its model are installed (`make run` installs
-    # both), else extractive. On the seed set the local 1.5B model answers 0.889 of answerable
-    # questions correctly and refuses 0.933 of unanswerable ones, against 0.926 / 0.533 for
-    # extractive (eval/RESULTS.md); with it the extractive answer still shows first.
+    # both), else extractive. The local model refuses unanswerable questions far more reliably than
+    # the extractive generator, which stays about as often correct on answerable ones; so with it the
+    # extractive answer still shows first (figures in eval/RESULTS.md).
     generator: str = "auto"
     # Refusal gate for every generator: below this cosine similarity the best passage is taken
-    # as "not about the question" (no answerable seed question scored below 0.35).
+    # as "not about the question"; set below the answerable seed questions' scores (eval/RESULTS.md).
     min_score: float = 0.3
     # Extractive generator's own gate: the best sentence's score (similarity + word overlap).
     min_sentence_score: float = 0.4
     # Extractive generator: how many sentences, and how close to the best one they must score.
     max_answer_sentences: int = 2
     sentence_score_ratio: float = 0.85
-    # Model-free answer checks (rag/grounding.py): the extractive answer leads with a sentence that
+    # Model-free answer checks (rag/answer/grounding.py): the extractive answer leads with a sentence that
     # meets the question's constraints (a year it names, a quantity or date it asks for); an LLM
     # answer that invents a number or misses a constraint is refused, and one that only restates
     # the question is replaced by the extractive answer.
@@ -90,10 +91,10 @@ class Settings:
     quick_answer: bool = True
     # Local LLM: refuse when the model gives the refusal sentence's first token at least this
     # probability, else make it answer (0 = plain greedy decoding). With refusal_evidence the
-    # threshold moves per question (rag/refusal.py). 0.13 maximised answer correctness + refusal
-    # rate on the SQuAD 2.0 sample, with and without evidence (eval/refusal_calibration.json).
+    # threshold moves per question (rag/answer/refusal.py). Chosen on the SQuAD 2.0 sample, not the seed
+    # set, to balance answer correctness and refusal rate (eval/refusal_calibration.json, eval/RESULTS.md).
     refusal_threshold: float = 0.13
-    # Move that threshold per question with the extractive evidence (rag/refusal.py): lower when
+    # Move that threshold per question with the extractive evidence (rag/answer/refusal.py): lower when
     # the best passage sentence matches the question poorly or no sentence meets its constraints.
     refusal_evidence: bool = True
     # Local: a .gguf path or a packaged model name; joined packaged models are cached here.

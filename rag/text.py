@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "split_sentences", "content_words", "printable"]
+__all__ = ["MARKER", "Sentence", "split_sentences", "content_words", "marker_numbers", "printable"]
+
+# A citation marker: [1], [1, 3] or [1,3] (a group of passage numbers in one pair of brackets);
+# group 1 holds the numbers. The one definition every stage reads.
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace
 # and an uppercase letter, digit or opening quote, or at a line break.
@@ -91,6 +95,11 @@ def content_words(text: str) -> set[str]:
             word = word[:-1]
         words.add(word)
     return words
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Every passage number of every `[n]` marker in `text`, in order: "a [1, 3]. b [2]" -> [1, 3, 2]."""
+    return [int(n) for group in MARKER.finditer(text) for n in re.split(r"\s*,\s*", group.group(1))]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Document", "Chunk", "Hit", "HitSignals", "Citation", "Answer", "StreamEvent", "REFUSAL_TEXT"]
+from rag.text import Sentence, split_sentences
+
+__all__ = [
+    "Document",
+    "Chunk",
+    "Hit",
+    "HitSignals",
+    "Citation",
+    "Generation",
+    "Usage",
+    "Answer",
+    "StreamEvent",
+    "TextPiece",
+    "QuickAnswer",
+    "FinalAnswer",
+    "REFUSAL_TEXT",
+]
 
 REFUSAL_TEXT = "I could not find this in the documents."
 
@@ -32,7 +48,13 @@ class Document:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a document; `start` and `end` are character offsets into `Document.text`."""
+    """A passage of a document; `start` and `end` are character offsets into `Document.text`.
+
+    `spans` are its sentences as (start, end) offsets into `text`, found once when the document
+    is chunked and stored with the chunk; everything downstream reads `sentences` instead of
+    splitting the text again. A chunk made without them (an index written before spans were
+    stored, a test) has them computed here, once.
+    """
 
     chunk_id: str
     doc_id: str
@@ -41,6 +63,17 @@ class Chunk:
     text: str
     start: int
     end: int
+    spans: tuple[tuple[int, int], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.spans is None:
+            object.__setattr__(self, "spans", tuple((s.start, s.end) for s in split_sentences(self.text)))
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The chunk's sentences with their offsets in `text`."""
+        assert self.spans is not None
+        return tuple(Sentence(self.text[start:end], start, end) for start, end in self.spans)
 
     @staticmethod
     def make_id(doc_id: str, start: int) -> str:
@@ -102,6 +135,25 @@ class Citation:
     quote_end: int
 
 
+# Token counts an LLM reports for one answer: prompt_tokens, cached_tokens (prefix reused),
+# completion_tokens and, for the local model, refusal_probability.
+Usage = dict[str, float]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Raw generator output: text with `[n]` markers that refer to 1-based passage positions."""
+
+    text: str
+    refused: bool
+    notes: tuple[str, ...] = ()
+    # The model wrote nothing that answers (only markers, the prompt echoed back, the question
+    # restated): reported as a refusal, which the pipeline may replace with the extractive answer.
+    no_answer: bool = False
+    # Token counts of this answer (empty for a generator with no model or none to report).
+    usage: Usage = field(default_factory=dict, compare=False)
+
+
 _TIMING_LABELS = (
     ("retrieve", "retrieval"),
     ("quick", "quick answer"),
@@ -141,6 +193,11 @@ class Answer:
     # for the local one, refusal_probability and the refusal_threshold it was held to; with the
     # extractive side on, evidence_score (best sentence) and extractive_refused (1.0 or 0.0).
     usage: dict[str, float] = field(default_factory=dict)
+    # What a front end reacts to, as typed fields (`notes` says the same in words): the language
+    # model wrote no answer and the extractive answer stands in for it; the [n] markers dropped
+    # because no passage n exists, in the order they were written.
+    extractive_stands: bool = False
+    removed_citations: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""
@@ -174,6 +231,7 @@ class Answer:
                     "start": h.chunk.start,
                     "end": h.chunk.end,
                     "text": h.chunk.text,
+                    "spans": [list(span) for span in h.chunk.spans or ()],
                 }
                 for h in self.passages
             ],
@@ -213,13 +271,26 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class StreamEvent:
-    """One step of a streamed answer: a piece of text as it is written, then the checked answer.
+class TextPiece:
+    """A piece of the answer text as the generator writes it (all of it at once when it does not stream)."""
 
-    `answer` is None on text events and set (with `text` empty) on the final event. With an LLM
-    generator, one `quick` event comes first: the extractive answer, shown until the LLM's is done.
-    """
+    text: str
 
-    text: str = ""
-    answer: Answer | None = None
-    quick: Answer | None = None
+
+@dataclass(frozen=True)
+class QuickAnswer:
+    """With an LLM generator, the first event: the extractive answer, shown until the LLM's is done."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class FinalAnswer:
+    """The last event: the checked answer (citations resolved, grounding and refusal decided)."""
+
+    answer: Answer
+
+
+# One step of a streamed answer: [QuickAnswer], TextPiece..., FinalAnswer. Consume with `match`
+# or `isinstance`.
+StreamEvent = TextPiece | QuickAnswer | FinalAnswer

@@ -1,0 +1,127 @@
+"""Parse `[n]` markers in an answer and resolve them to the passages they point to.
+
+- `[1]`, `[1, 3]` and `[1][3]` are understood.
+- Markers outside 1..len(passages) are dropped from the text and reported, never resolved to
+  some other passage.
+- Sources are renumbered in order of first use, so an answer reads [1], [2], ...
+- Answer sentences left without any citation are flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import MARKER, content_words, marker_numbers, split_sentences
+from rag.types import Citation, Hit
+
+__all__ = ["CitedAnswer", "MARKER", "answer_sentences", "parse_markers", "resolve_citations"]
+
+# MARKER (rag.text): [1]  [1, 3]  [1,3]  — a group of numbers in one pair of brackets.
+_LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[.,;:!?]|$)")
+
+
+@dataclass(frozen=True)
+class CitedAnswer:
+    text: str
+    citations: tuple[Citation, ...]
+    notes: tuple[str, ...]
+    uncited: tuple[str, ...]
+    # Marker numbers dropped because no passage has them, in the order they appeared.
+    removed: tuple[int, ...] = ()
+
+
+def parse_markers(group: str) -> list[int]:
+    """The numbers inside one bracket group, e.g. "1, 3" -> [1, 3]."""
+    return marker_numbers(f"[{group}]")
+
+
+def answer_sentences(text: str) -> list[str]:
+    """Sentences of an answer, with markers written after the full stop ("... end. [2]")
+    kept with the sentence they follow."""
+    sentences: list[str] = []
+    for sentence in split_sentences(text):
+        part = sentence.text
+        leading = _LEADING_MARKERS.match(part)
+        if leading and sentences:
+            sentences[-1] += " " + leading.group(0).strip()
+            part = part[leading.end() :].strip()
+        if part:
+            sentences.append(part)
+    return sentences
+
+
+def _quote(sentence: str, hit: Hit) -> tuple[str, int]:
+    """The passage text a sentence relies on: itself if quoted verbatim, else the passage sentence
+    sharing most content words with it, else the whole passage; with its document offset."""
+    chunk = hit.chunk
+    offset = chunk.text.find(sentence) if sentence else -1
+    if offset >= 0:
+        return sentence, chunk.start + offset
+    words = content_words(sentence)
+    best, best_overlap = None, 0.0
+    for candidate in chunk.sentences:
+        cand_words = content_words(candidate.text)
+        if not words or not cand_words:
+            continue
+        overlap = len(words & cand_words) / len(words | cand_words)
+        if overlap > best_overlap:
+            best, best_overlap = candidate, overlap
+    if best is None:
+        return chunk.text, chunk.start
+    return best.text, chunk.start + best.start
+
+
+def resolve_citations(text: str, passages: list[Hit]) -> CitedAnswer:
+    """Check and resolve the `[n]` markers of `text` against the numbered `passages`."""
+    notes: list[str] = []
+    removed: list[int] = []
+    renumber: dict[int, int] = {}
+
+    def rewrite(match: re.Match) -> str:
+        kept = []
+        for n in parse_markers(match.group(1)):
+            if not 1 <= n <= len(passages):
+                notes.append(f"removed citation [{n}]: there are {len(passages)} passages")
+                removed.append(n)
+                continue
+            new = renumber.setdefault(n, len(renumber) + 1)
+            if new not in kept:
+                kept.append(new)
+        return "".join(f"[{m}]" for m in kept)
+
+    cleaned = MARKER.sub(rewrite, text)
+    cleaned = re.sub(r"(\[\d+\])(?:\1)+", r"\1", cleaned)  # [1][1] -> [1]
+    cleaned = _SPACE_BEFORE_PUNCT.sub("", cleaned).strip()
+    by_new = {new: old for old, new in renumber.items()}
+    citations: dict[tuple[int, str], Citation] = {}
+    uncited: list[str] = []
+    for sentence in answer_sentences(cleaned):
+        bare = MARKER.sub("", sentence).strip()
+        bare = _SPACE_BEFORE_PUNCT.sub("", bare)
+        markers = marker_numbers(sentence)
+        if not markers:
+            if content_words(bare):
+                uncited.append(bare)
+            continue
+        for marker in markers:
+            hit = passages[by_new[marker] - 1]
+            quote, start = _quote(bare, hit)
+            if (marker, quote) in citations:
+                continue
+            citations[(marker, quote)] = Citation(
+                marker=marker,
+                chunk_id=hit.chunk.chunk_id,
+                doc_id=hit.chunk.doc_id,
+                source=hit.chunk.source,
+                title=hit.chunk.title,
+                passage=hit.chunk.text,
+                quote=quote,
+                quote_start=start,
+                quote_end=start + len(quote),
+            )
+    for sentence in uncited:
+        notes.append(f"sentence without a citation: {sentence[:80]}")
+    ordered = sorted(citations.values(), key=lambda c: c.marker)
+    return CitedAnswer(cleaned, tuple(ordered), tuple(notes), tuple(uncited), tuple(removed))

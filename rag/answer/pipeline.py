@@ -1,0 +1,260 @@
+"""`RagPipeline`: the one code path behind the CLI, the batch runner, the UI and evaluation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from rag.answer.citations import resolve_citations
+from rag.answer.evidence import select_evidence
+from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
+from rag.answer.generators.base import Streamed, finish_generation
+from rag.answer.generators.extractive import ExtractiveGenerator
+from rag.answer.grounding import check_answer
+from rag.answer.refusal import RefusalEvidence, threshold_for
+from rag.config import Settings
+from rag.index.generations import StoredIndex, load_index
+from rag.models.cross_encoders import create_reranker
+from rag.models.embedders import Embedder, create_embedder
+from rag.retrieve.followup import standalone_query
+from rag.retrieve.retriever import RetrievalOptions, Retriever, clean_query
+from rag.types import REFUSAL_TEXT, Answer, FinalAnswer, Hit, QuickAnswer, StreamEvent, TextPiece
+
+__all__ = ["RagPipeline", "EXTRACTIVE_STANDS_NOTE"]
+
+# The note on an LLM answer replaced by the extractive one (the model wrote no answer).
+EXTRACTIVE_STANDS_NOTE = "the model wrote no answer; the extractive answer stands"
+
+
+@dataclass
+class RagPipeline:
+    """Retrieve, generate, check citations.
+
+    Construction is cheap; the index and models load on first use.
+
+    Example:
+        >>> pipeline = RagPipeline.from_settings(load_settings())
+        >>> answer = pipeline.ask("Who is the chief economist at CITIC Securities?")
+        >>> answer.text, [c.source for c in answer.citations]
+    """
+
+    settings: Settings
+    embedder: Embedder | None = None
+    generator: Generator | None = None
+    index: StoredIndex | None = None
+    _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    _extractive: ExtractiveGenerator | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RagPipeline:
+        return cls(settings=settings)
+
+    def load(self) -> None:
+        """Load the index and build the retriever and embedder now (they otherwise load on first use)."""
+        self._ensure_loaded()
+
+    def warm_up(self) -> None:
+        """Load everything the first question would wait for: the index, the embedding model and
+        the generator, warmed up (a local LLM reads its fixed system prompt into its cache)."""
+        self._ensure_loaded()
+        assert self.embedder is not None
+        _ = self.embedder.dimension
+        self._generator().warm_up()
+
+    def _ensure_loaded(self) -> Retriever:
+        if self._retriever is None:
+            if self.index is None:
+                self.index = load_index(self.settings.index_dir)
+            self.index.require_compatible(self.settings.embedder)
+            if self.embedder is None:
+                self.embedder = create_embedder(
+                    self.settings.embedder, batch_size=self.settings.embed_batch_size, device=self.settings.device
+                )
+            self._retriever = Retriever(
+                self.index,
+                self.embedder,
+                RetrievalOptions.from_settings(self.settings),
+                create_reranker(self.settings.reranker, self.settings.device),
+            )
+        return self._retriever
+
+    def _generator(self) -> Generator:
+        if self.generator is None:
+            self._ensure_loaded()
+            assert self.embedder is not None
+            self.generator = create_generator(self.settings, self.embedder)
+        return self.generator
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """Top-k passages for the question, best first."""
+        return self._ensure_loaded().search(question, k or self.settings.top_k)
+
+    def _retrieval_refusal(self, hits: list[Hit]) -> Generation | None:
+        """The first refusal gate, shared by all generators: nothing close enough was retrieved."""
+        if not hits:
+            return Generation(REFUSAL_TEXT, True, ("no passages retrieved",))
+        best = max(hit.similarity for hit in hits)
+        if best < self.settings.min_score:
+            note = f"best passage similarity {best:.2f} below min_score {self.settings.min_score}"
+            return Generation(REFUSAL_TEXT, True, (note,))
+        return None
+
+    def ask(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer a question from the indexed documents, with checked citations.
+
+        Args:
+            question: the user's question.
+            k: passages to retrieve (default: settings.top_k).
+            history: earlier user questions of the conversation, oldest first; a follow-up
+                question is searched together with the previous one (see `Answer.search_query`).
+        """
+        answer = None
+        for event in self.stream(question, k, history):
+            if isinstance(event, FinalAnswer):
+                answer = event.answer
+        assert answer is not None
+        return answer
+
+    def _sentence_writer(self) -> ExtractiveGenerator:
+        """Scores passage sentences for an LLM generator's quick answer and trimmed evidence."""
+        if self._extractive is None:
+            self._ensure_loaded()
+            assert self.embedder is not None
+            self._extractive = extractive_generator(self.settings, self.embedder)
+        return self._extractive
+
+    def _checked(
+        self,
+        question: str,
+        generation: Generation,
+        hits: list[Hit],
+        generator: str,
+        timings: dict[str, float],
+        started: float,
+        search_query: str | None,
+        **extra,
+    ) -> Answer:
+        """An `Answer` with citations resolved against the passages as retrieved (untrimmed);
+        `timings["total"]` is taken once they are."""
+        cited = resolve_citations(generation.text, hits) if not generation.refused else None
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            question=question,
+            text=cited.text if cited else generation.text,
+            refused=generation.refused,
+            citations=cited.citations if cited else (),
+            passages=tuple(hits),
+            generator=generator,
+            timings_ms=timings,
+            notes=generation.notes + (cited.notes if cited else ()),
+            uncited=cited.uncited if cited else (),
+            search_query=search_query,
+            removed_citations=cited.removed if cited else (),
+            **extra,
+        )
+
+    @staticmethod
+    def _grounded(
+        question: str, generation: Generation, hits: list[Hit], fallback: Generation | None
+    ) -> tuple[Generation, bool]:
+        """An LLM answer after the model-free checks of `rag.answer.grounding`: refused when it invents
+        a number or misses the question's constraints; when the model wrote no answer at all
+        (markers, an echo, the question restated), the extractive answer `fallback` stands in
+        (the flag returned with the answer says so)."""
+        if generation.refused and not generation.no_answer:
+            return generation, False
+        notes = generation.notes
+        if not generation.refused:
+            check = check_answer(question, generation.text, hits)
+            if check.passed:
+                return generation, False
+            notes += tuple(f"answer not grounded: {problem}" for problem in check.problems)
+            if not check.no_answer:
+                return Generation(REFUSAL_TEXT, True, notes), False
+        if fallback is not None and not fallback.refused:
+            return Generation(fallback.text, False, notes + (EXTRACTIVE_STANDS_NOTE,)), True
+        return Generation(REFUSAL_TEXT, True, notes, no_answer=True), False
+
+    def stream(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
+        """Yield the answer text as the generator writes it (`TextPiece`s), then the checked answer
+        (`FinalAnswer`).
+
+        With an LLM generator (one that streams), a `QuickAnswer` comes first: the best passage
+        sentences, cited, ready as soon as retrieval is done. The LLM then reads only the best
+        sentences (`settings.evidence_budget` tokens of them) with their passage numbers.
+        """
+        question = clean_query(question)
+        started = time.perf_counter()
+
+        def since_start() -> float:
+            return (time.perf_counter() - started) * 1000
+
+        search_query = standalone_query(question, history)
+        query = search_query or question
+        hits = self.retrieve(query, k)
+        timings = {"retrieve": since_start()}
+        generator = self._generator()
+        generation = self._retrieval_refusal(hits)
+        quick = None
+        fallback: Generation | None = None
+        evidence: RefusalEvidence | None = None
+        prompt_passages = hits
+        if generation is None and generator.streams and (self.settings.quick_answer or self.settings.evidence_budget):
+            writer = self._sentence_writer()
+            ranked = writer.rank_sentences(query, hits)
+            fallback = writer.answer_from(ranked, query, hits)
+            evidence = RefusalEvidence(ranked[0].score if ranked else 0.0, fallback.refused)
+            if self.settings.quick_answer:
+                quick_timings = {"retrieve": timings["retrieve"]}
+                quick = self._checked(question, fallback, hits, writer.name, quick_timings, started, search_query)
+                timings["quick"] = quick_timings["total"]
+                yield QuickAnswer(quick)
+            if self.settings.evidence_budget:
+                assert self.embedder is not None
+                prompt_passages = select_evidence(
+                    ranked, hits, self.settings.evidence_budget, self.embedder.count_tokens
+                )
+            timings["evidence"] = since_start()
+        options: dict[str, float] = {}
+        usage: dict[str, float] = {}
+        stands = False
+        if generation is None and generator.streams:
+            pieces = []
+            if generator.gates_refusal and self.settings.refusal_evidence:
+                options["refusal_threshold"] = threshold_for(self.settings.refusal_threshold, evidence)
+            streamed = Streamed(generator.stream(query, prompt_passages, **options))
+            for piece in streamed:
+                if "first_token" not in timings:
+                    timings["first_token"] = since_start()
+                pieces.append(piece)
+                yield TextPiece(piece)
+            usage = streamed.usage
+            generation = finish_generation("".join(pieces))
+            if self.settings.grounding_check:
+                generation, stands = self._grounded(query, generation, hits, fallback)
+        else:
+            if generation is None:
+                generation = generator.generate(query, hits)
+            yield TextPiece(generation.text)
+        timings["generate"] = since_start()
+        if evidence is not None:
+            usage |= {
+                "evidence_score": round(evidence.sentence_score, 4),
+                "extractive_refused": float(evidence.extractive_refused),
+            }
+        if "refusal_threshold" in options:
+            usage["refusal_threshold"] = round(options["refusal_threshold"], 4)
+        answer = self._checked(
+            question,
+            generation,
+            hits,
+            generator.name,
+            timings,
+            started,
+            search_query,
+            quick=quick,
+            usage=usage,
+            extractive_stands=stands,
+        )
+        yield FinalAnswer(answer)

@@ -1,0 +1,129 @@
+"""Turn files into `Document`s: one module per format family, dispatched by file suffix.
+
+    text.py   .txt .md .markdown (decoded: UTF-8, UTF-16 with a BOM, else Windows-1252)
+    html.py   .html .htm (visible text, via BeautifulSoup)
+    pdf.py    .pdf (the text layer, via pypdf)
+
+A file that cannot be used raises `InputError` with a one-line reason (`load_file`); the indexer
+skips it, or keeps its previously indexed version, and goes on.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rag.errors import InputError
+from rag.ingest.loaders import html, pdf, text
+from rag.ingest.loaders.base import TITLE_MAX, Skip, first_line_title
+from rag.text import printable
+from rag.types import Document
+
+__all__ = ["SUPPORTED_EXTENSIONS", "MAX_FILE_BYTES", "discover_files", "load_file"]
+
+log = logging.getLogger(__name__)
+
+_Extractor = Callable[[Path, bytes], tuple[str, str | None, str | None]]
+_EXTRACTORS: dict[str, _Extractor] = {
+    **{suffix: text.extract for suffix in text.EXTENSIONS},
+    **{suffix: pdf.extract for suffix in pdf.EXTENSIONS},
+    **{suffix: html.extract for suffix in html.EXTENSIONS},
+}
+SUPPORTED_EXTENSIONS = tuple(_EXTRACTORS)
+# Larger files are skipped unread, so memory stays bounded; 50 MB of text is ~25,000 pages and
+# would take hours to embed on a laptop CPU.
+MAX_FILE_BYTES = 50 * 2**20
+
+
+def discover_files(root: Path) -> Iterator[Path]:
+    """Supported files under `root` (or `root` itself), in sorted order, hidden entries skipped."""
+    if root.is_file():
+        yield root
+        return
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            if Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
+                continue
+            path = Path(dirpath) / name
+            problem = _not_a_plain_file(path)
+            if problem:
+                log.warning("skipped %s: %s", printable(path), problem)
+                continue
+            yield path
+
+
+def _not_a_plain_file(path: Path) -> str | None:
+    """Why `path` must not even be opened (link loop, FIFO, device...), or None.
+
+    A FIFO would block the reader forever and a link loop makes `Path.resolve` raise, so these
+    are left out before anything opens them.
+    """
+    try:
+        if path.is_symlink():
+            path.resolve(strict=True)
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None  # a broken link or a file gone since listing: reported by whoever reads it
+    except RuntimeError:
+        return "symbolic link loop"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"cannot read ({exc.strerror or exc})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
+
+
+def load_file(path: Path, root: Path) -> Document:
+    """Load one file; raises `InputError` with a one-line reason when the file is unusable."""
+    try:
+        return _load(path, root)
+    except Skip as exc:
+        raise InputError(f"{printable(path)}: {exc}") from None
+
+
+def _load(path: Path, root: Path) -> Document:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise Skip(
+                f"too large ({size / 2**20:.0f} MB; files over {MAX_FILE_BYTES // 2**20} MB are not indexed, "
+                "split it into smaller files)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise Skip("file disappeared before it could be read") from None
+    except PermissionError:
+        raise Skip("permission denied") from None
+    except IsADirectoryError:
+        raise Skip("is a directory") from None
+    except OSError as exc:
+        raise Skip(f"cannot read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise Skip("empty file")
+    # Any other suffix (a file named directly) is read as text.
+    extract = _EXTRACTORS.get(path.suffix.lower(), text.extract)
+    content, title, note = extract(path, data)
+    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    if not content.strip():
+        raise Skip("no extractable text")
+    if note:
+        log.warning("%s: %s", printable(path), note)
+    rel = path.relative_to(root).as_posix()
+    return Document(
+        doc_id=rel,
+        source=rel,
+        title=(title or first_line_title(content, path.name))[:TITLE_MAX],
+        text=content,
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=str(path.resolve()),
+    )

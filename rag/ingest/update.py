@@ -1,0 +1,296 @@
+"""Bring the index in line with the files on disk: embed only what changed.
+
+`rag.ingest.plan` decides what changed; this module loads, chunks and embeds the new and changed
+documents in batches (through the resumable checkpoint), keeps the stored chunks and vectors of
+the others, and writes the new generation. An index written with an older schema, BM25 layout or
+vector store is rewritten from what it stores, without re-embedding and without loading a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, InputError
+from rag.index.generations import StoredIndex, index_lock, load_index, save_index
+from rag.index.manifest import DocumentRecord, Manifest
+from rag.index.stores import StoreConfig
+from rag.ingest.checkpoint import Checkpoint, batched_documents
+from rag.ingest.chunking import Chunker, ChunkerSettings
+from rag.ingest.loaders import load_file
+from rag.ingest.plan import IndexReport, Pending, UpdatePlan, layout_outdated, plan_update, record_unreadable
+from rag.models.embedders import Embedder, create_embedder
+from rag.types import Chunk
+
+__all__ = ["IndexReport", "remove_documents", "update_index"]
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def update_index(
+    settings: Settings,
+    paths: list[str | Path] | None = None,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    show_progress: bool = False,
+) -> IndexReport:
+    """Index `paths` (added to the roots already indexed) into `settings.index_dir`.
+
+    Args:
+        settings: the configuration (index dir, embedder, chunker, factory string).
+        paths: files or folders to add; with none, the roots recorded in the index are re-scanned
+            (or `settings.corpus_dir` for a new index).
+        rebuild: start from scratch: forget previous roots and re-embed everything.
+        embedder: an embedder to use; otherwise one is created when something must be embedded.
+        show_progress: draw progress bars on stderr.
+    """
+    started = time.perf_counter()
+    report = IndexReport()
+    with index_lock(settings.index_dir):
+        previous: StoredIndex | None = None
+        try:
+            previous = load_index(settings.index_dir)
+        except IndexNotFoundError:
+            previous = None
+        except (IndexMismatchError, IndexCorruptError):
+            # --rebuild is what the message of either error advises: start from the files.
+            if not rebuild:
+                raise
+        chunker_settings = ChunkerSettings(settings.chunk_size, settings.chunk_overlap, settings.embedder)
+        if previous is not None and not rebuild:
+            previous.require_compatible(settings.embedder, chunker_settings.as_dict())
+        reuse = None if rebuild else previous
+        plan = plan_update(reuse, paths, settings.corpus_dir, report)
+
+        store_config = StoreConfig.from_settings(settings)
+        outdated = previous is not None and layout_outdated(previous, store_config)
+        roots_changed = (
+            previous is None
+            or previous.manifest.roots != tuple(plan.roots)
+            or set(previous.manifest.excluded) != plan.excluded
+        )
+        nothing_to_write = previous is not None and not rebuild and not outdated and not roots_changed
+        if nothing_to_write and not report.removed and not plan.pending:
+            return _unchanged(report, previous, started)
+
+        # A model is loaded only when there is something to embed (or no vectors to take the size from).
+        if embedder is None and (plan.pending or reuse is None):
+            embedder = _default_embedder(settings)
+        chunker = None
+        if embedder is not None:
+            chunker = Chunker(chunker_settings, embedder.count_tokens)
+            if chunker_settings.chunk_size > embedder.max_tokens:
+                raise IndexMismatchError(
+                    f"chunk_size {settings.chunk_size} is longer than embedder {settings.embedder!r} reads "
+                    f"({embedder.max_tokens} tokens); lower chunk_size"
+                )
+            dim = embedder.dimension
+        else:
+            assert reuse is not None
+            dim = int(reuse.embeddings.shape[1])
+        checkpoint = Checkpoint.open(
+            settings.index_dir, {"embedder": settings.embedder, "chunker": chunker_settings.as_dict()}, dim
+        )
+        fresh: set[str] = set()
+        if plan.pending:
+            assert embedder is not None and chunker is not None
+            fresh = _stream(plan, report, checkpoint, embedder, chunker, settings, show_progress)
+        if nothing_to_write and not report.changed:
+            checkpoint.remove()  # every change was a file that could not be read
+            return _unchanged(report, previous, started)
+
+        chunks, embeddings = _assemble(plan, fresh, checkpoint, reuse, dim)
+        documents = {k: v for k, v in plan.documents.items() if v is not None and v.chunks}
+        manifest = Manifest(
+            embedder=settings.embedder,
+            dimension=dim,
+            chunker=chunker_settings.as_dict(),
+            documents=documents,
+            roots=tuple(plan.roots),
+            excluded=tuple(sorted(plan.excluded)),
+            updated_at=_now(),
+        )
+        _log_type_change(previous, store_config, len(chunks))
+        save_index(settings.index_dir, manifest, chunks, embeddings, store_config)
+        del embeddings
+        checkpoint.remove()
+        report.written = True
+        report.chunk_count = len(chunks)
+        report.document_count = len(documents)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
+    """Drop documents from the index (no re-embedding); later re-scans skip them.
+
+    Raises:
+        InputError: a doc id is not in the index.
+    """
+    started = time.perf_counter()
+    with index_lock(settings.index_dir):
+        index = load_index(settings.index_dir)
+        documents = dict(index.manifest.documents)
+        unknown = [d for d in doc_ids if d not in documents]
+        if unknown:
+            raise InputError(f"not in the index: {', '.join(unknown)}")
+        keep = [i for i, c in enumerate(index.chunks) if c.doc_id not in set(doc_ids)]
+        for doc_id in doc_ids:
+            del documents[doc_id]
+        manifest = index.manifest.replace(
+            documents=documents,
+            excluded=tuple(sorted(set(index.manifest.excluded) | set(doc_ids))),
+            updated_at=_now(),
+        )
+        embeddings = (
+            np.asarray(index.embeddings[keep]) if keep else np.zeros((0, index.embeddings.shape[1]), np.float32)
+        )
+        store_config = StoreConfig.from_settings(settings)
+        _log_type_change(index, store_config, len(keep))
+        save_index(settings.index_dir, manifest, [index.chunks[i] for i in keep], embeddings, store_config)
+    return IndexReport(
+        removed=sorted(doc_ids),
+        chunk_count=len(keep),
+        document_count=len(documents),
+        written=True,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _unchanged(report: IndexReport, previous: StoredIndex, started: float) -> IndexReport:
+    report.chunk_count = len(previous.chunks)
+    report.document_count = len(previous.manifest.documents)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _assemble(
+    plan: UpdatePlan, fresh: set[str], checkpoint: Checkpoint, reuse: StoredIndex | None, dim: int
+) -> tuple[list[Chunk], np.ndarray]:
+    """Chunks and vectors of the new generation, in document order so the row layout does not
+    depend on what changed; vectors are copied block by block into a memory-mapped file, never
+    held all at once. Fresh documents come from the checkpoint, the others from `reuse`."""
+    old_rows: dict[str, list[int]] = {}
+    if reuse is not None:
+        for row, chunk in enumerate(reuse.chunks):
+            old_rows.setdefault(chunk.doc_id, []).append(row)
+    counts = {
+        d: (checkpoint.done[d].end - checkpoint.done[d].start) if d in fresh else len(old_rows.get(d, []))
+        for d in plan.documents
+    }
+    new_chunk_records = checkpoint.chunks(fresh)
+    ck_vectors = checkpoint.vectors()
+    embeddings = _scratch_matrix(checkpoint.directory / "assembled.npy", sum(counts.values()), dim)
+    chunks: list[Chunk] = []
+    position = 0
+    for doc_id in sorted(plan.documents):
+        if doc_id in fresh:
+            done = checkpoint.done[doc_id]
+            block = ck_vectors[done.start : done.end]
+            chunks.extend(new_chunk_records.get(doc_id, []))
+        elif reuse is not None and doc_id in old_rows:
+            rows = old_rows[doc_id]
+            block = reuse.embeddings[rows[0] : rows[-1] + 1] if _contiguous(rows) else reuse.embeddings[rows]
+            chunks.extend(reuse.chunks[i] for i in rows)
+        else:
+            continue
+        embeddings[position : position + len(block)] = block
+        position += len(block)
+    return chunks, embeddings
+
+
+def _contiguous(rows: list[int]) -> bool:
+    return rows[-1] - rows[0] + 1 == len(rows)
+
+
+def _scratch_matrix(path: Path, rows: int, dim: int) -> np.ndarray:
+    if rows == 0:
+        return np.zeros((0, dim), np.float32)
+    return np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(rows, dim))
+
+
+def _stream(
+    plan: UpdatePlan,
+    report: IndexReport,
+    checkpoint: Checkpoint,
+    embedder: Embedder,
+    chunker: Chunker,
+    settings: Settings,
+    show_progress: bool,
+) -> set[str]:
+    """Load, chunk and embed the plan's pending documents in batches into the checkpoint, filling
+    in their records; returns the doc ids it holds."""
+    from tqdm.auto import tqdm
+
+    documents = plan.documents
+    fresh: set[str] = set()
+
+    def prepare(item: Pending) -> list[Chunk] | None:
+        done = checkpoint.reusable(item.doc_id, item.sha256)
+        if done is not None:  # embedded by an interrupted earlier run
+            documents[item.doc_id] = done.info
+            fresh.add(item.doc_id)
+            report.resumed += 1
+            progress.update(1)
+            return None
+        try:
+            doc = load_file(item.path, item.base)
+        except InputError as exc:
+            for changed in (report.added, report.updated):
+                if item.doc_id in changed:
+                    changed.remove(item.doc_id)
+            record_unreadable(report, documents, item.doc_id, item.path, str(exc).split(": ", 1)[-1], item.old)
+            progress.update(1)
+            return None
+        pieces = list(chunker.split(doc))
+        documents[item.doc_id] = DocumentRecord(
+            source=doc.source,
+            title=doc.title,
+            sha256=item.sha256,
+            path=doc.path,
+            root=item.root,
+            indexed_at=_now(),
+            chunks=len(pieces),
+        )
+        return pieces
+
+    batch_chunks = max(settings.embed_batch_size * 16, 16)
+    started = time.perf_counter()
+    with tqdm(
+        total=len(plan.pending), unit="doc", desc="indexing", disable=not show_progress, smoothing=0.1
+    ) as progress:
+        for batch in batched_documents(plan.pending, prepare, batch_chunks):
+            texts = [c.text for _, pieces in batch for c in pieces]
+            vectors = embedder.embed_documents(texts) if texts else np.zeros((0, checkpoint.dim), np.float32)
+            checkpoint.append(
+                [(item.doc_id, item.sha256, documents[item.doc_id], pieces) for item, pieces in batch], vectors
+            )
+            fresh.update(item.doc_id for item, _ in batch)
+            report.chunks_embedded += len(texts)
+            progress.update(len(batch))
+            rate = report.chunks_embedded / max(time.perf_counter() - started, 1e-9)
+            progress.set_postfix(chunks=report.chunks_embedded, chunks_per_s=f"{rate:.0f}")
+    return fresh
+
+
+def _log_type_change(previous: StoredIndex | None, config: StoreConfig, n_chunks: int) -> None:
+    if previous is None:
+        return
+    before = previous.manifest.stored_type
+    after = (config.backend, config.index_type(n_chunks))
+    if before != after:
+        log.warning(
+            "%d chunks: vector store rebuilt as %s %s (was %s %s)", n_chunks, after[0], after[1], before[0], before[1]
+        )
+
+
+def _default_embedder(settings: Settings) -> Embedder:
+    return create_embedder(settings.embedder, batch_size=settings.embed_batch_size, device=settings.device)

@@ -1,0 +1,197 @@
+"""What the web UI shows, as plain strings and rows: the sources panel, chat text, table rows, errors."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.index.manifest import DocumentRecord
+from rag.serve.ui.uploads import is_inside
+from rag.types import Answer, Hit
+
+__all__ = [
+    "HIT_HEADERS",
+    "DOCUMENT_HEADERS",
+    "format_error",
+    "sources_html",
+    "quick_text",
+    "chat_text",
+    "hit_rows",
+    "document_rows",
+]
+
+log = logging.getLogger("rag.serve.ui")
+
+
+HIT_HEADERS = [
+    "rank",
+    "score",
+    "source",
+    "similarity",
+    "dense rank",
+    "lexical rank",
+    "BM25",
+    "fused rank",
+    "rerank score",
+    "title",
+    "chars",
+    "text",
+]
+DOCUMENT_HEADERS = ["document", "title", "chunks", "indexed", "origin"]
+
+
+def format_error(exc: BaseException) -> str:
+    """A one-line message for the chat; anything but a `RagError` is logged with its traceback."""
+    if isinstance(exc, RagError):
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        return f"⚠️ {text}"
+    log.error("unexpected error in the UI", exc_info=exc)
+    return f"⚠️ Something went wrong ({type(exc).__name__}); the details are in the server log."
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """HTML of `text` with the (start, end) spans wrapped in <mark>."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _quote_span(passage: str, chunk_start: int | None, quote: str, quote_start: int) -> tuple[int, int] | None:
+    if chunk_start is not None:
+        local = quote_start - chunk_start
+        if 0 <= local and passage[local : local + len(quote)] == quote:
+            return local, local + len(quote)
+    found = passage.find(quote) if quote else -1
+    return (found, found + len(quote)) if found >= 0 else None
+
+
+def _meta(*parts: str) -> str:
+    return " · ".join(html.escape(p) for p in parts if p)
+
+
+def sources_html(answer: Answer) -> str:
+    """The sources panel for one answer: cited passages (quote highlighted), then warnings and the
+    retrieved passages that were not cited."""
+    hits = {h.chunk.chunk_id: h for h in answer.passages}
+    parts = ['<div class="rag-sources">']
+    if answer.search_query and answer.search_query != answer.question:
+        parts.append(f'<p class="rag-query">Searched for: <code>{html.escape(answer.search_query)}</code></p>')
+    if answer.refused:
+        parts.append(f'<p class="rag-refused">No answer from the documents: {html.escape(answer.text)}</p>')
+    by_marker: dict[int, list] = {}
+    for citation in answer.citations:
+        by_marker.setdefault(citation.marker, []).append(citation)
+    for marker, citations in sorted(by_marker.items()):
+        first = citations[0]
+        hit = hits.get(first.chunk_id)
+        spans = [
+            span
+            for c in citations
+            if (span := _quote_span(first.passage, hit.chunk.start if hit else None, c.quote, c.quote_start))
+        ]
+        chars = f"chars {hit.chunk.start}-{hit.chunk.end}" if hit else ""
+        score = f"score {hit.score:.3f}" if hit else ""
+        parts.append(
+            f'<div class="rag-source" data-marker="{marker}">'
+            f'<div class="rag-source-head"><span class="rag-marker">[{marker}]</span> '
+            f'<strong class="rag-title">{html.escape(first.title)}</strong></div>'
+            f'<div class="rag-meta">{_meta(first.source, score, chars)}</div>'
+            f'<div class="rag-passage">{_highlight(first.passage, spans)}</div></div>'
+        )
+    for sentence in answer.uncited:
+        parts.append(f'<p class="rag-warn">⚠ Not supported by a valid citation: “{html.escape(sentence)}”</p>')
+    if answer.extractive_stands and not answer.refused:
+        parts.append('<p class="rag-note">The language model wrote no answer; the quoted sentences stand.</p>')
+    for marker in answer.removed_citations:
+        removed = f"removed citation [{marker}]: there are {len(answer.passages)} passages"
+        parts.append(f'<p class="rag-warn">⚠ {html.escape(removed)}</p>')
+    if answer.refused:
+        for note in answer.notes:
+            parts.append(f'<p class="rag-note">{html.escape(note)}</p>')
+    cited = {c.chunk_id for c in answer.citations}
+    others = [h for h in answer.passages if h.chunk.chunk_id not in cited]
+    if others:
+        parts.append(f"<details><summary>Retrieved but not cited ({len(others)})</summary>")
+        for hit in others:
+            parts.append(
+                f'<div class="rag-source rag-uncited"><div class="rag-meta">#{hit.rank} · '
+                f"{_meta(hit.chunk.title, hit.chunk.source, f'score {hit.score:.3f}')}</div>"
+                f'<div class="rag-passage">{html.escape(hit.chunk.text)}</div></div>'
+            )
+        parts.append("</details>")
+    if answer.quick is not None and answer.quick.text != answer.text:
+        parts.append(
+            '<details class="rag-quick"><summary>Quick answer (best passage sentences)</summary>'
+            f"<p>{html.escape(answer.quick.text)}</p></details>"
+        )
+    footer = " · ".join([f"generator: {answer.generator}", *answer.timing_summary()])
+    parts.append(f'<p class="rag-meta rag-timings">{html.escape(footer)}</p></div>')
+    return "".join(parts)
+
+
+def quick_text(answer: Answer) -> str:
+    """The quick answer as shown in the chat while the language model writes its own."""
+    return f"{chat_text(answer)}\n\n*Quick answer from the best passage sentences; the model's answer is on its way…*"
+
+
+def chat_text(answer: Answer) -> str:
+    """The answer as shown in the chat: the checked text with its [n] markers, plus a warning line
+    when sentences lack a valid citation or markers were removed."""
+    warnings = []
+    if answer.uncited:
+        n = len(answer.uncited)
+        warnings.append(f"{n} sentence{'s' if n > 1 else ''} without a valid citation")
+    removed = answer.removed_citations
+    if removed:
+        warnings.append(f"{len(removed)} invalid citation{'s' if len(removed) > 1 else ''} removed")
+    if not warnings:
+        return answer.text
+    return f"{answer.text}\n\n⚠ {'; '.join(warnings)} (see Sources)"
+
+
+def hit_rows(hits: Sequence[Hit]) -> list[list]:
+    """Rows for the retrieval playground table (columns `HIT_HEADERS`)."""
+    from rag.retrieve.retriever import explain
+
+    rows = []
+    for h in hits:
+        e = explain(h)
+        rows.append(
+            [
+                e["rank"],
+                e["score"],
+                h.chunk.source,
+                e["similarity"],
+                *(
+                    "" if e[key] is None else e[key]
+                    for key in ("dense_rank", "lexical_rank", "bm25", "fused_rank", "reranked")
+                ),
+                h.chunk.title,
+                f"{h.chunk.start}-{h.chunk.end}",
+                h.chunk.text,
+            ]
+        )
+    return rows
+
+
+def document_rows(documents: Mapping[str, DocumentRecord], uploads_dir: Path) -> list[list]:
+    """Rows for the documents table (columns `DOCUMENT_HEADERS`), sorted by document id."""
+    rows = []
+    for doc_id, info in sorted(documents.items()):
+        origin = "upload" if is_inside(info.path, uploads_dir) else "corpus"
+        indexed = info.indexed_at.replace("T", " ")[:19]
+        rows.append([doc_id, info.title, info.chunks, indexed, origin])
+    return rows

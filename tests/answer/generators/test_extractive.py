@@ -1,0 +1,69 @@
+import pytest
+
+from rag.answer.generators.extractive import ExtractiveGenerator
+from rag.types import REFUSAL_TEXT, Chunk, Hit
+
+
+def _hit(text: str, score: float, rank: int, doc: str = "a.txt") -> Hit:
+    return Hit(Chunk(f"{doc}:0", doc, doc, doc, text, 0, len(text)), score, rank)
+
+
+def test_quotes_best_sentence_with_its_passage_number(embedder):
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, max_sentences=1)
+    hits = [
+        _hit("Rivers flow to the sea. Boats carry goods.", 0.5, 1, "r.txt"),
+        _hit("The weather was mild. The Fuji apple was developed in Japan.", 0.4, 2, "f.txt"),
+    ]
+    out = gen.generate("Where was the Fuji apple developed?", hits)
+    assert not out.refused
+    assert out.text == "The Fuji apple was developed in Japan. [2]"
+
+
+def test_refuses_without_passages(embedder):
+    assert ExtractiveGenerator(embedder).generate("q", []).refused
+
+
+def test_refuses_when_no_sentence_is_close(embedder):
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.9)
+    out = gen.generate("Who won the cup final?", [_hit("Apples grow on trees in orchards.", 0.5, 1)])
+    assert out.refused and out.text == REFUSAL_TEXT and "min_sentence_score" in out.notes[0]
+
+
+def test_second_sentence_only_when_close(embedder):
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, max_sentences=2, score_ratio=0.99)
+    hits = [_hit("Apples grow on trees. Bananas are yellow fruit from far away.", 0.5, 1)]
+    out = gen.generate("Where do apples grow?", hits)
+    assert out.text.count("[1]") == 1
+
+
+def test_deterministic(embedder):
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0)
+    hits = [_hit("Same words here. Same words here too.", 0.5, 1), _hit("Same words here.", 0.5, 2, "b.txt")]
+    assert gen.generate("same words", hits) == gen.generate("same words", hits)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_sentences": 0}, {"score_ratio": 0}])
+def test_validation(embedder, kwargs):
+    with pytest.raises(ValueError):
+        ExtractiveGenerator(embedder, **kwargs)
+
+
+def test_extractive_leads_with_a_sentence_that_meets_the_question(embedder):
+    from rag.answer.generators.extractive import ExtractiveGenerator, ScoredSentence
+    from rag.types import Chunk, Hit
+
+    text = "The Yangtze is the longest river in Asia. It flows for 6,300 kilometres."
+    passages = [Hit(chunk=Chunk("r:0", "r", "r.md", "Rivers", text, 0, len(text)), score=0.9, rank=1)]
+    ranked = [
+        ScoredSentence(1, "The Yangtze is the longest river in Asia.", 0, 0.9, 0),
+        ScoredSentence(1, "It flows for 6,300 kilometres.", 42, 0.5, 42),
+    ]
+    question = "How many kilometres long is the longest river in Asia?"
+    answer = ExtractiveGenerator(embedder).answer_from(ranked, question, passages)
+    assert answer.text.startswith("It flows for 6,300 kilometres. [1]")
+    unchecked = ExtractiveGenerator(embedder, check_constraints=False).answer_from(ranked, question, passages)
+    assert unchecked.text.startswith("The Yangtze is the longest river in Asia. [1]")
+    refused = ExtractiveGenerator(embedder, min_sentence_score=0.6).answer_from(ranked, question, passages)
+    assert refused.refused and "asks for a quantity" in refused.notes[0]
+    year = ExtractiveGenerator(embedder).answer_from(ranked, "Which river was longest in 1950?", passages)
+    assert year.refused and "do not mention 1950" in year.notes[0]

@@ -1,0 +1,71 @@
+from rag.answer.citations import resolve_citations
+from rag.types import Chunk, Hit
+
+
+def _hits(*texts: str) -> list[Hit]:
+    return [
+        Hit(Chunk(f"d{i}.txt:{i * 100}", f"d{i}.txt", f"d{i}.txt", f"Doc {i}", t, i * 100, i * 100 + len(t)), 0.5, i)
+        for i, t in enumerate(texts, start=1)
+    ]
+
+
+def test_markers_resolve_with_quotes_and_offsets():
+    hits = _hits("Alpha is first. Beta is second.", "Gamma is third.")
+    cited = resolve_citations("Beta is second. [1] Gamma is third. [2]", hits)
+    assert [(c.marker, c.source, c.quote) for c in cited.citations] == [
+        (1, "d1.txt", "Beta is second."),
+        (2, "d2.txt", "Gamma is third."),
+    ]
+    beta = cited.citations[0]
+    assert beta.quote_start == 100 + hits[0].chunk.text.index("Beta")
+    assert cited.notes == ()
+
+
+def test_out_of_range_markers_are_removed_and_reported():
+    hits = _hits("Alpha.", "Beta.")
+    cited = resolve_citations("Alpha [0]. Beta [2][7]. Both [1, 3].", hits)
+    assert cited.text == "Alpha. Beta [1]. Both [2]."
+    assert {(c.marker, c.source) for c in cited.citations} == {(1, "d2.txt"), (2, "d1.txt")}
+    assert cited.uncited == ("Alpha.",)
+    removed = [f"removed citation [{n}]: there are 2 passages" for n in (0, 7, 3)]
+    assert sorted(cited.notes) == sorted([*removed, "sentence without a citation: Alpha."])
+
+
+def test_paraphrase_quotes_closest_passage_sentence():
+    hits = _hits("Chips need lithography. The fab opened in 2023 in Dresden. Water is used.")
+    cited = resolve_citations("The Dresden fab opened in 2023 [1].", hits)
+    quote = cited.citations[0]
+    assert quote.quote == "The fab opened in 2023 in Dresden."
+    assert quote.quote_start == 100 + hits[0].chunk.text.index("The fab")
+
+
+def test_unrelated_sentence_cites_whole_passage():
+    hits = _hits("Alpha beta gamma.")
+    cited = resolve_citations("Completely different words [1].", hits)
+    assert cited.citations[0].quote == hits[0].chunk.text
+
+
+def test_renumbered_in_order_of_first_use_and_grouped_markers():
+    hits = _hits("One.", "Two is here.", "Three is here.")
+    cited = resolve_citations("Three is here [3]. Two and three [2, 3]. Again [3][3].", hits)
+    assert cited.text == "Three is here [1]. Two and three [2][1]. Again [1]."
+    assert [(c.marker, c.source) for c in cited.citations][:1] == [(1, "d3.txt")]
+    assert {c.marker: c.source for c in cited.citations} == {1: "d3.txt", 2: "d2.txt"}
+    assert cited.uncited == ()
+
+
+def test_no_markers():
+    cited = resolve_citations("No citations here.", _hits("x"))
+    assert cited.citations == () and cited.text == "No citations here."
+    assert cited.uncited == ("No citations here.",)
+    assert cited.notes == ("sentence without a citation: No citations here.",)
+
+
+def test_answer_sentences_keep_trailing_markers():
+    from rag.answer.citations import answer_sentences
+
+    assert answer_sentences("One thing. [1] Another [2]. Last. [1][3]") == [
+        "One thing. [1]",
+        "Another [2].",
+        "Last. [1][3]",
+    ]

@@ -1,0 +1,108 @@
+import pytest
+
+from rag.answer.grounding import check_answer, question_constraints, unmet_constraint
+from rag.types import Chunk, Hit
+
+
+def _hit(text: str, title: str = "Economy", n: int = 0) -> Hit:
+    chunk = Chunk(f"d{n}:0", f"d{n}", f"d{n}.txt", title, text, 0, len(text))
+    return Hit(chunk=chunk, score=0.5, rank=n + 1)
+
+
+PASSAGES = [
+    _hit(
+        "The leadership met in Beijing. With an annual 5 percent GDP growth target for 2025, China is confident. "
+        "Investment in high-tech manufacturing rose more than 10 percent, outpacing overall fixed-asset investment."
+    ),
+    _hit("Ming Ming, chief economist at CITIC Securities, expects policy to turn more active.", "Outlook", 1),
+    _hit("The Politburo held a study session on January 30. Xi spoke about future industries.", "Politburo", 2),
+]
+
+
+def test_grounded_answer_passes():
+    check = check_answer("What GDP growth target did China set for 2025?", "A 5 percent target [1].", PASSAGES)
+    assert check.passed and not check.no_answer
+
+
+def test_year_the_question_names_must_be_in_the_supporting_sentences():
+    check = check_answer("What GDP growth target did China set for 2026?", "A 5 percent target for 2025 [1].", PASSAGES)
+    assert not check.passed
+    assert check.problems == ("the supporting sentences do not mention 2026, which the question asks about",)
+
+
+def test_invented_number_is_caught():
+    check = check_answer("How much did exports grow?", "Exports grew 14.4 percent [1].", PASSAGES)
+    assert "the answer's 14.4 appears in none of the sources" in check.problems
+
+
+def test_a_number_from_a_passage_the_answer_does_not_cite_still_counts():
+    # A small model often cites the neighbouring passage; citation checks report that.
+    assert check_answer("What is the target?", "The target is 5 percent [2].", PASSAGES).passed
+
+
+def test_restating_the_question_is_no_answer():
+    check = check_answer(
+        "Which economist expects policy to turn more active?",
+        "The economist expects policy to turn more active [2].",
+        PASSAGES,
+    )
+    assert check.no_answer and not check.passed
+
+
+def test_restating_with_other_word_forms_is_no_answer():
+    question = "Which economist is expecting policy to turn more active?"
+    assert check_answer(question, "The economist expected policy to turn more active [2].", PASSAGES).no_answer
+    assert check_answer("What did Xi say China should win?", "Xi said China should win [3].", PASSAGES).no_answer
+    assert not check_answer(question, "Ming Ming expected it [2].", PASSAGES).no_answer
+
+
+def test_a_name_the_sources_never_mention_is_caught():
+    check = check_answer("Who is the chief economist at Huatai Securities?", "Ming Ming [2].", PASSAGES)
+    assert check.problems == ("the sources never mention huatai, which the question asks about",)
+    assert check_answer("Who is the chief economist at CITIC Securities?", "Ming Ming [2].", PASSAGES).passed
+
+
+def test_date_question_needs_a_date():
+    question = "On what date did the Politburo hold its study session?"
+    assert check_answer(question, "The Politburo held it on January 30 [3].", PASSAGES).passed
+    check = check_answer(question, "The Politburo held it in Beijing [1].", PASSAGES)
+    assert check.problems == ("the question asks for a date and the answer gives none",)
+
+
+@pytest.mark.parametrize(
+    ("question", "asks", "years", "numbers"),
+    [
+        ("How many EVs did China export in 2024?", "quantity", {"2024"}, set()),
+        ("By how much did investment grow?", "quantity", set(), set()),
+        ("What percentage of GDP is it?", "quantity", set(), set()),
+        ("On what dates is the conference held?", "date", set(), set()),
+        ("Which day did it open?", "date", set(), set()),
+        ("How often was 'technology' used in the 13th Five-Year Plan?", "", set(), {"13"}),
+        ("Who is the chief economist?", "", set(), set()),
+    ],
+)
+def test_question_constraints(question, asks, years, numbers):
+    constraints = question_constraints(question)
+    assert (constraints.asks, set(constraints.years), set(constraints.numbers)) == (asks, years, numbers)
+
+
+def test_question_names_skip_the_first_word_acronyms_and_possessives():
+    names = question_constraints("  Which EVs did Huatai's chief economist praise in Beijing?").names
+    assert names == {"huatai", "beijing"}
+    # A follow-up searched with the question before it: "What" opens a sentence.
+    assert question_constraints("Who leads Citic Securities? What did he say? Is That so").names == {
+        "citic",
+        "securities",
+    }
+
+
+def test_quantity_accepts_number_words():
+    constraints = question_constraints("How many sectors were named?")
+    assert unmet_constraint(constraints, "Two sectors [1].", "x", "x") is None
+    assert unmet_constraint(constraints, "Several sectors [1].", "x", "x") is not None
+
+
+def test_other_numbers_of_the_question_must_be_in_the_sources():
+    constraints = question_constraints("What did the 13th plan say?")
+    assert unmet_constraint(constraints, "It said more [1].", "", "the 14th plan said more") is not None
+    assert unmet_constraint(constraints, "It said more [1].", "", "the 13th plan said more") is None

@@ -1,0 +1,73 @@
+"""Small fakes shared by the tests: a deterministic hash embedder (Haystack's MockTextEmbedder)
+and a scripted streaming generator (simonw/llm's MockModel)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+_WORD = re.compile(r"\w+")
+
+
+class HashEmbedder:
+    """Bag of hashed lower-cased words: texts sharing words get similar vectors. Counts calls."""
+
+    name = "test-hash-embedder"
+
+    def __init__(self, dimension: int = 64, max_tokens: int = 254) -> None:
+        self._dimension = dimension
+        self._max_tokens = max_tokens
+        self.embedded_texts: list[str] = []
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text))
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self._dimension, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            digest = hashlib.md5(word.encode()).digest()
+            vec[int.from_bytes(digest[:4], "little") % self._dimension] += 1.0
+        norm = np.linalg.norm(vec)
+        return vec / norm if norm else vec
+
+    def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        self.embedded_texts.extend(texts)
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dimension), np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts])
+
+
+class ScriptedGenerator:
+    """A streaming 'LLM' that writes a fixed answer word by word and records what it was given."""
+
+    name = "scripted"
+    streams = True
+    gates_refusal = False
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, list]] = []
+
+    def warm_up(self) -> None:
+        pass
+
+    def stream(self, question, passages):
+        self.calls.append((question, passages))
+        for i, word in enumerate(self.answer.split(" ")):
+            yield word if i == 0 else " " + word
+
+    def generate(self, question, passages):
+        from rag.answer.generators.base import finish_generation
+
+        return finish_generation("".join(self.stream(question, passages)))
