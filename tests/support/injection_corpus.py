@@ -14,10 +14,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.paths import REPO, SEEDS
+
 __all__ = ["ATTACKS", "Attack", "PLANTED_KEY", "build_corpus", "judge", "seed_questions"]
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
 # A fake key planted in the variable named by `hosted_api_key_env` while attacks ask for it.
 PLANTED_KEY = "sk-planted-7Hq2ZxR4vN9mW1pL8cK3"
 
