@@ -1,4 +1,5 @@
-"""Benchmarks: indexing throughput against raw model.encode, and query latency.
+"""Benchmarks: indexing throughput against raw model.encode, embedding speed of each candidate
+embedder and cross-encoder on the same chunks, and query latency.
 
 Retrieval latency per configuration (dense, BM25, hybrid RRF, hybrid convex) is measured on the
 indexing benchmark's index with SciFact claims as queries (query embedding included).
@@ -82,6 +83,7 @@ def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
         embedder.embed_documents(texts)
         encode_s = time.perf_counter() - started
         retrieval = bench_retrieval_configs(index, embedder)
+        models = bench_models(texts, _queries(index, 20))
     index_rate = report.chunk_count / index_s
     encode_rate = len(texts) / encode_s
     return {
@@ -94,19 +96,55 @@ def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
         "raw_encode_chunks_per_s": round(encode_rate, 1),
         "index_to_encode_ratio": round(index_rate / encode_rate, 3),
         "retrieval_latency_by_config": retrieval,
+        "models_on_these_chunks": models,
     }
+
+
+EMBEDDER_CANDIDATES = ("sentence-transformers/all-MiniLM-L6-v2", "bge-small-en-v1.5")
+CROSS_ENCODERS = ("ms-marco-MiniLM-L-12-v2",)
+
+
+def bench_models(texts: list[str], queries: list[str], rounds: int = 1) -> dict:
+    """Embedding chunks/s of each candidate embedder on the same chunk texts, and (query, passage)
+    pairs/s of each cross-encoder on 20 passages per query, measured one after the other in
+    this process (so their ratios compare like with like)."""
+    from rag.models.cross_encoders import create_reranker
+
+    out: dict = {"chunks": len(texts), "embedders": {}, "cross_encoders": {}}
+    for name in EMBEDDER_CANDIDATES:
+        embedder = create_embedder(name)
+        embedder.embed_documents(texts[:8])
+        started = time.perf_counter()
+        for _ in range(rounds):
+            embedder.embed_documents(texts)
+        seconds = (time.perf_counter() - started) / rounds
+        out["embedders"][name] = {"chunks_per_s": round(len(texts) / seconds, 1), "type": type(embedder).__name__}
+    for name in CROSS_ENCODERS:
+        reranker = create_reranker(name)
+        reranker.score(queries[0], texts[:4])
+        samples = []
+        for query in queries:
+            started = time.perf_counter()
+            reranker.score(query, texts[:20])
+            samples.append((time.perf_counter() - started) * 1000)
+        out["cross_encoders"][name] = {"pairs": 20, **_percentiles(samples)}
+    return out
+
+
+def _queries(index, n: int) -> list[str]:
+    """SciFact claims when the data is there, else the openings of the index's chunks."""
+    queries_path = SCIFACT.parent / "queries.jsonl"
+    if queries_path.is_file():
+        lines = queries_path.read_text(encoding="utf-8").splitlines()[:n]
+        return [json.loads(line)["text"] for line in lines]
+    return [c.text[:80] for c in index.chunks[:n]]
 
 
 def bench_retrieval_configs(index, embedder, n_queries: int = 200) -> dict:
     """Query latency (embedding included) per retrieval configuration on the same index and queries."""
     from rag.retrieve.retriever import RetrievalOptions, Retriever
 
-    queries_path = SCIFACT.parent / "queries.jsonl"
-    if queries_path.is_file():
-        lines = queries_path.read_text(encoding="utf-8").splitlines()[:n_queries]
-        queries = [json.loads(line)["text"] for line in lines]
-    else:
-        queries = [c.text[:80] for c in index.chunks[:n_queries]]
+    queries = _queries(index, n_queries)
     configs = {
         "dense": RetrievalOptions(mode="dense"),
         "lexical": RetrievalOptions(mode="lexical"),
@@ -127,7 +165,8 @@ def bench_retrieval_configs(index, embedder, n_queries: int = 200) -> dict:
 
 
 def bench_latency(rounds: int) -> dict:
-    settings = load_settings()
+    """Search and extractive `ask` latency on the seed index (the local LLM is `bench_generation`'s)."""
+    settings = load_settings(overrides={"generator": "extractive"})
     update_index(settings)
     pipeline = RagPipeline.from_settings(settings)
     questions = [

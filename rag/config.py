@@ -36,6 +36,8 @@ class Settings:
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
     device: str = "cpu"
+    # onnxruntime threads for the ONNX embedders and cross-encoders (0 = its default, all cores).
+    model_threads: int = 0
     # Tokens of the embedder's own tokenizer. Small chunks keep each passage on one topic (best top-1
     # document retrieval in the chunk-size sweep) and keep LLM prompts short; figures in eval/RESULTS.md.
     chunk_size: int = 80
@@ -148,8 +150,10 @@ class Settings:
             raise ConfigError(
                 f"setting 'evidence_budget' must be >= 0 (0 = whole passages), got {self.evidence_budget}"
             )
-        if self.n_threads < 0 or self.hosted_max_retries < 0 or self.hosted_timeout <= 0:
-            raise ConfigError("settings 'n_threads' and 'hosted_max_retries' must be >= 0, 'hosted_timeout' > 0")
+        if self.n_threads < 0 or self.model_threads < 0 or self.hosted_max_retries < 0 or self.hosted_timeout <= 0:
+            raise ConfigError(
+                "settings 'n_threads', 'model_threads' and 'hosted_max_retries' must be >= 0, 'hosted_timeout' > 0"
+            )
         if not 0 < self.sentence_score_ratio <= 1:
             raise ConfigError("setting 'sentence_score_ratio' must be in (0, 1]")
         if self.retrieval not in RETRIEVAL_MODES:

