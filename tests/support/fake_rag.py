@@ -49,7 +49,7 @@ class SlowHashEmbedder(HashEmbedder):
         return np.concatenate(out) if out else super().embed_documents([])
 
 
-def _fake_create_embedder(name, batch_size=32, device="cpu"):
+def _fake_create_embedder(name, batch_size=32, device="cpu", threads=0):
     return SlowHashEmbedder()
 
 

@@ -22,16 +22,10 @@ class HostedGenerator:
     """Write answers with a model served behind an OpenAI-compatible `/chat/completions` endpoint.
 
     Args:
-        base_url: the API root, e.g. "http://127.0.0.1:8000/v1" or "https://api.openai.com/v1".
-        model: the model name the server knows, e.g. "gpt-4o-mini" or "llama3.1:8b".
-        api_key_env: NAME of the environment variable that holds the API key, read at request
-            time; when it is unset (or None is given) no Authorization header is sent.
-        timeout: seconds to wait for connecting and for each read from the server.
-        max_retries: further attempts after a 429, a 5xx, a connection error or a timeout,
-            as long as no answer text has been received yet.
+        base_url, model, api_key_env, timeout, max_retries, backoff: the endpoint and how to
+            reach it, as for `rag.models.openai_client.ChatClient`.
         max_tokens: longest answer, in model tokens.
         temperature: sampling temperature; 0 gives the most repeatable answers.
-        backoff: seconds before the first retry, doubled for each later one.
 
     Example:
         >>> gen = HostedGenerator("http://127.0.0.1:11434/v1", "llama3.1:8b", api_key_env=None)
