@@ -59,17 +59,5 @@ def create_generator(settings: Settings, embedder: Embedder) -> Generator:
     if name == "hosted":
         from rag.answer.generators.hosted import HostedGenerator
 
-        if not settings.hosted_model:
-            raise ConfigError("the hosted generator needs a model name: set hosted_model (or RAG_HOSTED_MODEL)")
-        try:
-            return HostedGenerator(
-                settings.hosted_base_url,
-                settings.hosted_model,
-                api_key_env=settings.hosted_api_key_env or None,
-                timeout=settings.hosted_timeout,
-                max_retries=settings.hosted_max_retries,
-                max_tokens=settings.max_tokens,
-            )
-        except ValueError as exc:
-            raise ConfigError(f"hosted generator: {exc}") from None
+        return HostedGenerator.from_settings(settings)
     raise ConfigError(f"unknown generator {name!r}")

@@ -12,6 +12,7 @@ from collections.abc import Generator as PieceStream
 
 from rag.answer.generators.base import Generation, Usage, finish_generation
 from rag.answer.prompts import build_messages
+from rag.config import Settings
 from rag.models.openai_client import ChatClient, check_int, check_number
 from rag.types import REFUSAL_TEXT, Hit
 
@@ -26,6 +27,7 @@ class HostedGenerator:
             reach it, as for `rag.models.openai_client.ChatClient`.
         max_tokens: longest answer, in model tokens.
         temperature: sampling temperature; 0 gives the most repeatable answers.
+        client: an already built client for the endpoint (then the endpoint arguments are unused).
 
     Example:
         >>> gen = HostedGenerator("http://127.0.0.1:11434/v1", "llama3.1:8b", api_key_env=None)
@@ -47,14 +49,22 @@ class HostedGenerator:
         max_tokens: int = 256,
         temperature: float = 0.0,
         backoff: float = 0.5,
+        *,
+        client: ChatClient | None = None,
     ) -> None:
-        self.client = ChatClient(
+        self.client = client or ChatClient(
             base_url, model, api_key_env=api_key_env, timeout=timeout, max_retries=max_retries, backoff=backoff
         )
         check_int("max_tokens", max_tokens, low=1)
         check_number("temperature", temperature, low=0.0, high=2.0)
         self.max_tokens = max_tokens
         self.temperature = float(temperature)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HostedGenerator:
+        """The generator for `settings.hosted_*`; a bad setting is a one-line `ConfigError`."""
+        client = ChatClient.from_settings(settings, what="hosted generator")
+        return cls(settings.hosted_base_url, settings.hosted_model, max_tokens=settings.max_tokens, client=client)
 
     def __repr__(self) -> str:
         client = self.client

@@ -25,7 +25,7 @@ from rag.models.embedders import Embedder, create_embedder
 from rag.models.locked import LockedEmbedder
 from rag.serve.ui.render import document_rows
 from rag.serve.ui.uploads import MAX_UPLOAD_BYTES, default_uploads_dir, is_inside, validate_upload
-from rag.types import Answer, FinalAnswer, Hit, StreamEvent
+from rag.types import Answer, Hit, StreamEvent
 
 __all__ = ["ChatOptions", "UiBackend"]
 
@@ -169,12 +169,8 @@ class UiBackend:
         yield from self.pipeline(options).stream(question, options.top_k, history=previous)
 
     def ask(self, question: str, previous: Sequence[str] = (), options: ChatOptions | None = None) -> Answer:
-        answer = None
-        for event in self.stream(question, previous, options):
-            if isinstance(event, FinalAnswer):
-                answer = event.answer
-        assert answer is not None
-        return answer
+        options = options or ChatOptions(generator=self.default_generator())
+        return self.pipeline(options).ask(question, options.top_k, history=previous)
 
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         return self.pipeline(ChatOptions(generator="extractive", top_k=k)).retrieve(query, k)
