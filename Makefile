@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# --reembed: an index built with an earlier default embedder or chunker is re-embedded, not an error.
 index: install
-	$(BIN)/rag index
+	$(BIN)/rag index --reembed
 
 run: index
 	$(BIN)/python app.py

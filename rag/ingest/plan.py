@@ -97,12 +97,17 @@ def _sha256(path: Path) -> str | None:
 
 
 def plan_update(
-    previous: StoredIndex | None, paths: list[str | Path] | None, corpus_dir: str, report: IndexReport
+    previous: StoredIndex | None,
+    paths: list[str | Path] | None,
+    corpus_dir: str,
+    report: IndexReport,
+    reembed: bool = False,
 ) -> UpdatePlan:
     """Compare the files under the roots with `previous` (None: index everything anew).
 
     The roots are those `previous` recorded plus `paths`; with neither, `corpus_dir`. Fills the
-    report's added/updated/removed/unchanged lists and the files skipped so far.
+    report's added/updated/removed/unchanged lists and the files skipped so far. With `reembed`,
+    `previous` gives only its roots and removed files: every document is embedded anew.
 
     Raises:
         InputError: a path does not exist, or two files would get the same document id.
@@ -120,7 +125,7 @@ def plan_update(
             raise InputError(f"{corpus}: no such file or directory (set corpus_dir or pass PATHS)")
         roots.append(str(corpus.resolve()))
 
-    old_docs = {} if previous is None else previous.manifest.documents
+    old_docs = {} if previous is None or reembed else previous.manifest.documents
     # Documents removed by the user stay out of re-scans until they are indexed again by name.
     excluded = set() if previous is None else set(previous.manifest.excluded)
     for p in paths or []:

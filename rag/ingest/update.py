@@ -41,6 +41,7 @@ def update_index(
     rebuild: bool = False,
     embedder: Embedder | None = None,
     show_progress: bool = False,
+    reembed: bool = False,
 ) -> IndexReport:
     """Index `paths` (added to the roots already indexed) into `settings.index_dir`.
 
@@ -51,6 +52,9 @@ def update_index(
         rebuild: start from scratch: forget previous roots and re-embed everything.
         embedder: an embedder to use; otherwise one is created when something must be embedded.
         show_progress: draw progress bars on stderr.
+        reembed: when the index was built with another embedder or chunker than the settings
+            name, embed every document anew under the same roots (`make run` after the default
+            embedder changed) instead of refusing.
     """
     started = time.perf_counter()
     report = IndexReport()
@@ -65,10 +69,25 @@ def update_index(
             if not rebuild:
                 raise
         chunker_settings = ChunkerSettings(settings.chunk_size, settings.chunk_overlap, settings.embedder)
+        stale = False
         if previous is not None and not rebuild:
-            previous.require_compatible(settings.embedder, chunker_settings.as_dict())
-        reuse = None if rebuild else previous
-        plan = plan_update(reuse, paths, settings.corpus_dir, report)
+            try:
+                previous.require_compatible(settings.embedder, chunker_settings.as_dict())
+            except IndexMismatchError:
+                if not reembed:
+                    raise
+                stale = True
+                log.warning(
+                    "the index was built with embedder %s and chunker %s; re-embedding its %d documents "
+                    "with %s and %s",
+                    previous.manifest.embedder,
+                    previous.manifest.chunker,
+                    len(previous.manifest.documents),
+                    settings.embedder,
+                    chunker_settings.as_dict(),
+                )
+        reuse = None if rebuild or stale else previous
+        plan = plan_update(None if rebuild else previous, paths, settings.corpus_dir, report, reembed=stale)
 
         store_config = StoreConfig.from_settings(settings)
         outdated = previous is not None and layout_outdated(previous, store_config)
@@ -77,7 +96,7 @@ def update_index(
             or previous.manifest.roots != tuple(plan.roots)
             or set(previous.manifest.excluded) != plan.excluded
         )
-        nothing_to_write = previous is not None and not rebuild and not outdated and not roots_changed
+        nothing_to_write = previous is not None and not rebuild and not stale and not outdated and not roots_changed
         if nothing_to_write and not report.removed and not plan.pending:
             return _unchanged(report, previous, started)
 

@@ -41,6 +41,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index files or folders (incremental)")
     p.add_argument("paths", nargs="*", help="files or folders to add (default: the ones indexed before, or corpus_dir)")
     p.add_argument("--rebuild", action="store_true", help="forget the existing index and re-embed everything")
+    p.add_argument(
+        "--reembed",
+        action="store_true",
+        help="if the index was built with another embedder or chunker, re-embed its folders (else it is an error)",
+    )
     p.add_argument("--check", action="store_true", help="only verify the index's consistency")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -160,7 +165,9 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if problems else 0
     from rag.ingest.update import update_index
 
-    report = update_index(settings, args.paths, rebuild=args.rebuild, show_progress=sys.stderr.isatty())
+    report = update_index(
+        settings, args.paths, rebuild=args.rebuild, show_progress=sys.stderr.isatty(), reembed=args.reembed
+    )
     if args.json:
         print(json.dumps({**report.__dict__}, default=list))
     else:

@@ -82,6 +82,24 @@ def test_other_embedder_refused_until_rebuild(settings, embedder):
     assert report.written and (manifest.embedder, manifest.dimension) == ("another-model", 32)
 
 
+def test_reembed_keeps_roots_and_removed_files_under_a_new_embedder(settings, embedder, tmp_path):
+    from rag.ingest.update import remove_documents
+
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Quantum computers use qubits.")
+    update_index(settings, embedder=embedder)
+    update_index(settings, [extra], embedder=embedder)
+    remove_documents(settings, ["rivers.md"])
+    other = settings.replace(embedder="another-model", chunk_size=20)
+    new_embedder = HashEmbedder(dimension=32)
+    report = update_index(other, embedder=new_embedder, reembed=True)
+    index = load_index(settings.index_dir)
+    assert report.written and (index.manifest.embedder, index.manifest.dimension) == ("another-model", 32)
+    assert sorted(index.manifest.documents) == ["apples.txt", "chips.html", "extra.txt"]
+    assert len(new_embedder.embedded_texts) == len(index.chunks) and check_index(index) == []
+    assert not update_index(other, embedder=new_embedder, reembed=True).written
+
+
 def test_other_chunker_refused(settings, embedder):
     update_index(settings, embedder=embedder)
     with pytest.raises(IndexMismatchError, match="chunker"):
