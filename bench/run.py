@@ -37,6 +37,7 @@ from rag.config import load_settings  # noqa: E402
 from rag.index.generations import load_index  # noqa: E402
 from rag.ingest.update import update_index  # noqa: E402
 from rag.models.embedders import create_embedder  # noqa: E402
+from rag.text import titled  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCIFACT = REPO.parent / "shared" / "data" / "scifact" / "corpus.jsonl"
@@ -78,7 +79,8 @@ def bench_indexing(n_docs: int, settings_overrides: dict) -> dict:
         report = update_index(settings, embedder=embedder)
         index_s = time.perf_counter() - started
         index = load_index(settings.index_dir)
-        texts = [c.text for c in index.chunks]
+        # What the embedder read while indexing: each chunk under its document title.
+        texts = [titled(c.title, c.text) for c in index.chunks]
         started = time.perf_counter()
         embedder.embed_documents(texts)
         encode_s = time.perf_counter() - started
@@ -165,17 +167,21 @@ def bench_retrieval_configs(index, embedder, n_queries: int = 200) -> dict:
 
 
 def bench_latency(rounds: int) -> dict:
-    """Search and extractive `ask` latency on the seed index (the local LLM is `bench_generation`'s)."""
+    """Search and extractive `ask` latency on the seed index, with the sentence cross-encoder (the
+    default) and without it, question by question in turn so both see the same machine load (the
+    local LLM is `bench_generation`'s)."""
     settings = load_settings(overrides={"generator": "extractive"})
     update_index(settings)
     pipeline = RagPipeline.from_settings(settings)
+    plain = RagPipeline.from_settings(settings.replace(sentence_reranker=""))
     questions = [
         json.loads(line)["question"]
         for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    pipeline.ask(questions[0])  # warm: load index and model
-    search_ms, ask_ms = [], []
+    pipeline.ask(questions[0])  # warm: load index and models
+    plain.ask(questions[0])
+    search_ms, ask_ms, plain_ms = [], [], []
     for _ in range(rounds):
         for q in questions:
             t = time.perf_counter()
@@ -184,11 +190,17 @@ def bench_latency(rounds: int) -> dict:
             t = time.perf_counter()
             pipeline.ask(q)
             ask_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            plain.ask(q)
+            plain_ms.append((time.perf_counter() - t) * 1000)
+    extra = [a - b for a, b in zip(ask_ms, plain_ms, strict=True)]
     return {
         "index": f"{settings.index_dir} ({len(pipeline.index.chunks)} chunks)",
         "questions": len(questions) * rounds,
         "search": _percentiles(search_ms),
         "ask_extractive": _percentiles(ask_ms),
+        "ask_extractive_without_sentence_reranker": _percentiles(plain_ms),
+        "sentence_reranker_extra": {**_percentiles(extra), "pairs_at_most": settings.sentence_rerank_candidates},
     }
 
 

@@ -12,9 +12,12 @@ from typing import Any
 
 from rag.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "DEFAULT_EMBEDDER"]
+__all__ = ["Settings", "load_settings", "DEFAULT_EMBEDDER", "TRAINABLE_EMBEDDER"]
 
-DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
+# INT8 ONNX, packaged (rag/models/catalog.py); chosen over MiniLM on SciFact train (eval/RESULTS.md).
+DEFAULT_EMBEDDER = "bge-small-en-v1.5"
+# The packaged PyTorch embedder: what `rag finetune` trains when the embedder is an ONNX model.
+TRAINABLE_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 GENERATORS = ("auto", "extractive", "local", "hosted")
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("convex", "rrf")
@@ -56,11 +59,11 @@ class Settings:
     top_k: int = 5
     # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "lexical". Names and numbers that an
     # embedding blurs are caught by BM25 and paraphrases by the embedding, so the fused ranking beats
-    # either alone; convex fusion at dense weight 0.7 was tuned on SciFact train with
-    # eval/tune_retrieval.py (figures in eval/RESULTS.md).
+    # either alone; convex fusion at dense weight 0.8 was chosen for bge-small on SciFact train
+    # (figures in eval/RESULTS.md).
     retrieval: str = "hybrid"
     fusion: str = "convex"  # "convex" (min-max normalized scores) or "rrf"
-    dense_weight: float = 0.7
+    dense_weight: float = 0.8
     rrf_k: int = 60
     retrieval_candidates: int = 50  # taken from each retriever before fusing
     # Cross-encoder reranking of the fused short list: a local model path ("" = off; none ships offline).
@@ -79,6 +82,15 @@ class Settings:
     # Extractive generator: how many sentences, and how close to the best one they must score.
     max_answer_sentences: int = 2
     sentence_score_ratio: float = 0.85
+    # Cross-encoder that re-reads the best `sentence_rerank_candidates` passage sentences with the
+    # question to choose the extractive answer's lead and the LLM's evidence ("" = off: the score
+    # above alone). With it, further sentences must be within `sentence_relevance_gap` logits of
+    # the lead, and the extractive answer refuses when no sentence reaches `min_sentence_relevance`.
+    # Chosen on half of the SQuAD 2.0 sample, checked on the other half (eval/RESULTS.md).
+    sentence_reranker: str = "ms-marco-MiniLM-L-12-v2"
+    sentence_rerank_candidates: int = 12
+    sentence_relevance_gap: float = 3.0
+    min_sentence_relevance: float = -99.0
     # Model-free answer checks (rag/answer/grounding.py): the extractive answer leads with a sentence that
     # meets the question's constraints (a year it names, a quantity or date it asks for); an LLM
     # answer that invents a number or misses a constraint is refused, and one that only restates
@@ -129,6 +141,7 @@ class Settings:
             "rrf_k",
             "retrieval_candidates",
             "rerank_candidates",
+            "sentence_rerank_candidates",
             "ivf_threshold",
             "nprobe",
             "hnsw_ef_search",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MARKER", "Sentence", "split_sentences", "content_words", "marker_numbers", "printable"]
+__all__ = ["MARKER", "Sentence", "split_sentences", "content_words", "marker_numbers", "printable", "titled"]
 
 # A citation marker: [1], [1, 3] or [1,3] (a group of passage numbers in one pair of brackets);
 # group 1 holds the numbers. The one definition every stage reads.
@@ -108,3 +108,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def printable(value: object) -> str:
     """`str(value)` for a one-line message: control characters (a newline in a file name) escaped."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(value))
+
+
+def titled(title: str, text: str) -> str:
+    """A chunk's text headed by its document's title, unless it opens with it (a first chunk,
+    perhaps behind a Markdown `# `).
+
+    Only a document's first chunk holds its title; what the others are about is often only in
+    it ("The plan…", a table row). BM25 reads every chunk this way, and so does the embedder at
+    index time: on SciFact train it raised hybrid nDCG@10 from 0.749 to 0.762 (eval/RESULTS.md).
+    """
+    if not title or title in text[: len(title) + 8]:
+        return text
+    return f"{title}\n{text}"

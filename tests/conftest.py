@@ -64,5 +64,8 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
             "min_score": 0.0,
             "min_sentence_score": 0.0,
             "generator": "extractive",
+            # Unit tests rank sentences with the fake embedder alone; the packaged cross-encoder
+            # is exercised by the slow tests.
+            "sentence_reranker": "",
         },
     )

@@ -207,7 +207,7 @@ class RagPipeline:
             writer = self._sentence_writer()
             ranked = writer.rank_sentences(query, hits)
             fallback = writer.answer_from(ranked, query, hits)
-            evidence = RefusalEvidence(ranked[0].score if ranked else 0.0, fallback.refused)
+            evidence = RefusalEvidence(max((s.score for s in ranked), default=0.0), fallback.refused)
             if self.settings.quick_answer:
                 quick_timings = {"retrieve": timings["retrieve"]}
                 quick = self._checked(question, fallback, hits, writer.name, quick_timings, started, search_query)

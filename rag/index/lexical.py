@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.text import titled
+
 __all__ = ["LexicalIndex", "tokenize", "lexical_text", "LEXICAL_DIR", "LEXICAL_FORMAT"]
 
 log = logging.getLogger(__name__)
@@ -30,15 +32,12 @@ _B = 0.75
 
 
 def lexical_text(title: str, text: str) -> str:
-    """What BM25 indexes for a chunk: its document's title, then its text.
+    """What BM25 indexes for a chunk: its document's title, then its text (`rag.text.titled`).
 
-    Only the first chunk of a document contains the title; repeating it on every chunk let BM25
-    match title words anywhere in the document, which raised both BM25 and hybrid retrieval on
-    SciFact and SQuAD 2.0 (eval/RESULTS.md).
+    Repeating the title on every chunk let BM25 match title words anywhere in the document,
+    which raised both BM25 and hybrid retrieval on SciFact and SQuAD 2.0 (eval/RESULTS.md).
     """
-    if not title or text.startswith(title):
-        return text
-    return f"{title}\n{text}"
+    return titled(title, text)
 
 
 def _stemmer():

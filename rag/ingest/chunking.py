@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from rag.text import split_sentences
+from rag.text import split_sentences, titled
 from rag.types import Chunk, Document
 
 __all__ = ["ChunkerSettings", "Chunker", "sentence_spans"]
@@ -23,13 +23,21 @@ class ChunkerSettings:
     chunk_size: int
     chunk_overlap: int
     tokenizer: str  # name of the tokenizer that measured the chunks, recorded in the manifest
+    # What the embedder reads of a chunk: its text headed by the document title (`rag.text.titled`).
+    # Recorded so that an index whose vectors were made from the bare text is re-embedded.
+    embedded: str = "title+text"
 
     def as_dict(self) -> dict:
         return {
             "chunk_size": self.chunk_size,
             "chunk_overlap": self.chunk_overlap,
             "tokenizer": self.tokenizer,
+            "embedded": self.embedded,
         }
+
+    def embedding_text(self, chunk: Chunk) -> str:
+        """The text the embedder reads for `chunk`."""
+        return titled(chunk.title, chunk.text) if self.embedded == "title+text" else chunk.text
 
 
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:

@@ -78,8 +78,7 @@ def update_index(
                     raise
                 stale = True
                 log.warning(
-                    "the index was built with embedder %s and chunker %s; re-embedding its %d documents "
-                    "with %s and %s",
+                    "the index was built with embedder %s and chunker %s; re-embedding its %d documents with %s and %s",
                     previous.manifest.embedder,
                     previous.manifest.chunker,
                     len(previous.manifest.documents),
@@ -287,7 +286,7 @@ def _stream(
         total=len(plan.pending), unit="doc", desc="indexing", disable=not show_progress, smoothing=0.1
     ) as progress:
         for batch in batched_documents(plan.pending, prepare, batch_chunks):
-            texts = [c.text for _, pieces in batch for c in pieces]
+            texts = [chunker.settings.embedding_text(c) for _, pieces in batch for c in pieces]
             vectors = embedder.embed_documents(texts) if texts else np.zeros((0, checkpoint.dim), np.float32)
             checkpoint.append(
                 [(item.doc_id, item.sha256, documents[item.doc_id], pieces) for item, pieces in batch], vectors

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 from rag.config import GENERATORS, RETRIEVAL_MODES, Settings, load_settings
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 from rag.index.manifest import Manifest
 from rag.types import Answer, FinalAnswer, Hit, QuickAnswer, TextPiece
 
@@ -80,6 +80,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "pairs", help='JSONL: {"question": ..., "passage": ...} per line (or RAGAS user_input/reference_contexts)'
     )
     p.add_argument("--out", required=True, help="folder for the new model; then set embedder = this folder")
+    p.add_argument(
+        "--base",
+        help="sentence-transformers model to start from (default: the embedder setting, or all-MiniLM-L6-v2 "
+        "when that is an ONNX model, which cannot be trained)",
+    )
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--learning-rate", type=float, default=2e-5)
@@ -275,11 +280,21 @@ def _cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.config import TRAINABLE_EMBEDDER
+    from rag.models.catalog import ONNX_MODELS
     from rag.models.finetune import finetune_embedder, read_pairs
 
     pairs = read_pairs(args.pairs)
+    base = args.base or settings.embedder
+    if base in ONNX_MODELS or (Path(base).expanduser() / "model.onnx").is_file():
+        if args.base:
+            raise ConfigError(
+                f"{base!r} is an ONNX model, which cannot be fine-tuned; pass a sentence-transformers model"
+            )
+        print(f"{base} is an ONNX model, which cannot be fine-tuned; fine-tuning {TRAINABLE_EMBEDDER}", file=sys.stderr)
+        base = TRAINABLE_EMBEDDER
     report = finetune_embedder(
-        settings.embedder,
+        base,
         pairs,
         args.out,
         epochs=args.epochs,

@@ -355,3 +355,15 @@ def test_stored_spans_are_the_chunkers(settings, embedder):
     for chunk in load_index(settings.index_dir).chunks:
         assert chunk.spans == tuple((s.start, s.end) for s in split_sentences(chunk.text))
         assert all(chunk.text[a:b].strip() for a, b in chunk.spans)
+
+
+def test_every_chunk_is_embedded_under_its_document_title(settings, embedder, corpus):
+    words = " ".join(f"Sentence {i} is about the delta and its mangroves." for i in range(12))
+    (corpus / "delta.txt").write_text(f"Mekong Delta\n\n{words}\n", encoding="utf-8")
+    update_index(settings, embedder=embedder)
+    chunks = [c for c in load_index(settings.index_dir).chunks if c.doc_id == "delta.txt"]
+    assert len(chunks) > 2 and chunks[0].text.startswith("Mekong Delta")
+    embedded = [t for t in embedder.embedded_texts if "Mekong" in t or "mangroves" in t]
+    assert embedded[0] == chunks[0].text, "the first chunk already opens with its title"
+    assert embedded[1:] == [f"Mekong Delta\n{c.text}" for c in chunks[1:]]
+    assert not any(c.text.startswith("Mekong Delta") for c in chunks[1:]), "stored text stays the document's"

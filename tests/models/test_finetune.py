@@ -38,7 +38,7 @@ def test_batches_never_repeat_a_passage_and_cover_every_pair():
 def test_finetune_real_model_moves_questions_to_their_passages(tmp_path):
     import numpy as np
 
-    from rag.config import DEFAULT_EMBEDDER
+    from rag.config import TRAINABLE_EMBEDDER as DEFAULT_EMBEDDER
     from rag.models.embedders import create_embedder
     from rag.models.finetune import finetune_embedder
 

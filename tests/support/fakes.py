@@ -71,3 +71,20 @@ class ScriptedGenerator:
         from rag.answer.generators.base import finish_generation
 
         return finish_generation("".join(self.stream(question, passages)))
+
+
+class KeywordReranker:
+    """A cross-encoder stand-in: a passage's logit is the number of `keywords` it contains
+    (minus `penalty` when it has none), and the pairs it read are recorded."""
+
+    name = "keyword-reranker"
+
+    def __init__(self, keywords: tuple[str, ...], penalty: float = 5.0) -> None:
+        self.keywords = tuple(k.lower() for k in keywords)
+        self.penalty = penalty
+        self.pairs: list[tuple[str, str]] = []
+
+    def score(self, query: str, passages):
+        self.pairs.extend((query, p) for p in passages)
+        counts = [sum(k in p.lower() for k in self.keywords) for p in passages]
+        return np.array([c if c else -self.penalty for c in counts], dtype=np.float32)

@@ -34,14 +34,20 @@ def local_generator_available(settings: Settings) -> bool:
 
 
 def extractive_generator(settings: Settings, embedder: Embedder) -> ExtractiveGenerator:
-    """The extractive generator with the settings' sentence thresholds (also the LLM generators'
-    quick answer and evidence scorer)."""
+    """The extractive generator with the settings' sentence thresholds and cross-encoder (also
+    the LLM generators' quick answer and evidence scorer)."""
+    from rag.models.cross_encoders import create_reranker
+
     return ExtractiveGenerator(
         embedder,
         min_sentence_score=settings.min_sentence_score,
         max_sentences=settings.max_answer_sentences,
         score_ratio=settings.sentence_score_ratio,
         check_constraints=settings.grounding_check,
+        reranker=create_reranker(settings.sentence_reranker, settings.device, settings.model_threads),
+        rerank_candidates=settings.sentence_rerank_candidates,
+        relevance_gap=settings.sentence_relevance_gap,
+        min_relevance=settings.min_sentence_relevance,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer.evidence import ScoredSentence, score_sentences
+from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences
 from rag.answer.generators.base import Generation, TextStream
 from rag.answer.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint
+from rag.models.cross_encoders import Reranker
 from rag.models.embedders import Embedder
 from rag.types import REFUSAL_TEXT, Hit
 
@@ -24,6 +25,11 @@ class ExtractiveGenerator:
         score_ratio: further sentences must score at least this share of the best one.
         check_constraints: lead with the best sentence that meets the question's constraints
             (a year it names, a quantity or date it asks for), refusing when none does.
+        reranker: a cross-encoder that re-reads the best `rerank_candidates` sentences with the
+            question and orders them (`rag.answer.evidence.score_sentences`); None: the score alone.
+        relevance_gap: with a reranker, further sentences must be within this many logits of
+            the lead (instead of `score_ratio`).
+        min_relevance: with a reranker, refuse when no sentence it read reaches this logit.
     """
 
     name = "extractive"
@@ -37,6 +43,10 @@ class ExtractiveGenerator:
         max_sentences: int = 2,
         score_ratio: float = 0.85,
         check_constraints: bool = True,
+        reranker: Reranker | None = None,
+        rerank_candidates: int = 12,
+        relevance_gap: float = 3.0,
+        min_relevance: float | None = None,
     ) -> None:
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be >= 1, got {max_sentences}")
@@ -47,10 +57,14 @@ class ExtractiveGenerator:
         self.max_sentences = max_sentences
         self.score_ratio = score_ratio
         self.check_constraints = check_constraints
+        self.reranker = reranker
+        self.rerank_candidates = rerank_candidates
+        self.relevance_gap = relevance_gap
+        self.min_relevance = min_relevance
 
     def rank_sentences(self, question: str, passages: list[Hit]) -> list[ScoredSentence]:
         """All passage sentences scored against the question, best first, duplicates removed."""
-        return score_sentences(question, passages, self.embedder)
+        return score_sentences(question, passages, self.embedder, self.reranker, self.rerank_candidates)
 
     def answer_from(self, ranked: list[ScoredSentence], question: str = "", passages: Sequence[Hit] = ()) -> Generation:
         """The answer made of the best of already-scored sentences, or a refusal.
@@ -62,36 +76,52 @@ class ExtractiveGenerator:
         """
         if not ranked:
             return Generation(REFUSAL_TEXT, True, ("no usable sentence in the retrieved passages",))
-        if ranked[0].score < self.min_sentence_score:
-            note = f"best sentence score {ranked[0].score:.2f} below min_sentence_score {self.min_sentence_score}"
+        best_score = max(s.score for s in ranked)
+        if best_score < self.min_sentence_score:
+            note = f"best sentence score {best_score:.2f} below min_sentence_score {self.min_sentence_score}"
             return Generation(REFUSAL_TEXT, True, (note,))
-        lead = ranked[0]
+        best_relevance = max((s.relevance for s in ranked if s.relevance is not None), default=None)
+        if self.min_relevance is not None and best_relevance is not None and best_relevance < self.min_relevance:
+            note = f"best sentence relevance {best_relevance:.2f} below min_sentence_relevance {self.min_relevance}"
+            return Generation(REFUSAL_TEXT, True, (note,))
+        eligible = [s for s in ranked if s.score >= self.min_sentence_score]
+        lead = eligible[0]
         if self.check_constraints and question and passages:
-            meeting = self._meeting_constraints(ranked, question, passages)
+            meeting = self._meeting_constraints(eligible, question, passages)
             if isinstance(meeting, str):
                 return Generation(REFUSAL_TEXT, True, (f"best sentence: {meeting}",))
             lead = meeting
         chosen = [lead]
-        for sentence in ranked:
-            if len(chosen) >= self.max_sentences or sentence.score < self.score_ratio * lead.score:
+        for sentence in eligible:
+            if len(chosen) >= self.max_sentences or not self._close_to(sentence, lead):
                 break
             if sentence is not lead:
                 chosen.append(sentence)
-        return Generation(" ".join(f"{s.text} [{s.marker}]" for s in chosen), False)
+        parts = [f"{s.text} [{s.marker}]" for s in chosen]
+        if passages and leans_back(lead.text):
+            # "It appoints the board…" needs the sentence that says what "it" is.
+            previous = previous_sentence(list(passages), lead)
+            if previous is not None and all(previous[1] != s.offset or s.marker != lead.marker for s in chosen):
+                parts.insert(0, f"{previous[0]} [{lead.marker}]")
+        return Generation(" ".join(parts), False)
+
+    def _close_to(self, sentence: ScoredSentence, lead: ScoredSentence) -> bool:
+        """Whether `sentence` scores close enough to the lead to join the answer."""
+        if lead.relevance is not None:
+            return sentence.relevance is not None and sentence.relevance >= lead.relevance - self.relevance_gap
+        return sentence.score >= self.score_ratio * lead.score
 
     def _meeting_constraints(
         self, ranked: list[ScoredSentence], question: str, passages: Sequence[Hit]
     ) -> ScoredSentence | str:
-        """The best sentence scoring at least `min_sentence_score` that meets the question's
+        """The best of the sentences (all scoring at least `min_sentence_score`) that meets the question's
         constraints, its neighbours and passage title as its support and all passages as the
         sources (as for an LLM's answer); else why the best sentence does not."""
         constraints = question_constraints(question)
         sources = passages_text(passages)
         windows: dict[int, dict[int, str]] = {}
         first_problem = ""
-        for sentence in ranked:  # best first
-            if sentence.score < self.min_sentence_score:
-                break
+        for sentence in ranked:  # best first, all scoring at least min_sentence_score
             if sentence.marker not in windows:
                 windows[sentence.marker] = sentence_windows(passages[sentence.marker - 1])
             title = passages[sentence.marker - 1].chunk.title

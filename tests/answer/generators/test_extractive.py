@@ -67,3 +67,65 @@ def test_extractive_leads_with_a_sentence_that_meets_the_question(embedder):
     assert refused.refused and "asks for a quantity" in refused.notes[0]
     year = ExtractiveGenerator(embedder).answer_from(ranked, "Which river was longest in 1950?", passages)
     assert year.refused and "do not mention 1950" in year.notes[0]
+
+
+def test_cross_encoder_chooses_the_lead_among_the_sentences_it_reads(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    reranker = KeywordReranker(("charlesfort",))
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, max_sentences=1, reranker=reranker)
+    hits = [
+        _hit("The first Huguenot outpost in South Carolina was a topic of study. Rivers flow.", 0.5, 1, "a.txt"),
+        _hit("In 1562 Jean Ribault founded Charlesfort on Parris Island.", 0.4, 2, "b.txt"),
+    ]
+    out = gen.generate("What was the first Huguenot outpost in South Carolina?", hits)
+    assert out.text == "In 1562 Jean Ribault founded Charlesfort on Parris Island. [2]"
+    assert len(reranker.pairs) == 2  # the sentences of at least 20 characters ("Rivers flow." is not read)
+
+
+def test_cross_encoder_reads_only_the_capped_number_of_sentences(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    reranker = KeywordReranker(("apple",))
+    text = " ".join(f"Sentence number {i} talks about apples and pears." for i in range(10))
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=reranker, rerank_candidates=4)
+    gen.generate("Which sentence talks about apples?", [_hit(text, 0.5, 1)])
+    assert len(reranker.pairs) == 4
+
+
+def test_second_sentence_joins_only_within_the_relevance_gap(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    hits = [_hit("Apples grow on trees in orchards. Apple trees need sun. Bananas are yellow fruit.", 0.5, 1)]
+    question = "Where do apples grow on trees?"
+    close = ExtractiveGenerator(
+        embedder, min_sentence_score=0.0, reranker=KeywordReranker(("apple", "trees", "orchard")), relevance_gap=2.0
+    )
+    assert close.generate(question, hits).text == "Apples grow on trees in orchards. [1] Apple trees need sun. [1]"
+    far = ExtractiveGenerator(
+        embedder, min_sentence_score=0.0, reranker=KeywordReranker(("apple", "trees", "orchard")), relevance_gap=0.5
+    )
+    assert far.generate(question, hits).text == "Apples grow on trees in orchards. [1]"
+
+
+def test_refuses_when_no_sentence_reaches_min_relevance(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("zebra",)), min_relevance=-1)
+    out = gen.generate("Where do apples grow?", [_hit("Apples grow on trees in orchards.", 0.5, 1)])
+    assert out.refused and "min_sentence_relevance" in out.notes[0]
+
+
+def test_a_lead_that_leans_back_brings_the_sentence_before_it(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    hits = [
+        _hit("The European Council sets the EU's policy agenda. It appoints the board of the central bank.", 0.5, 1)
+    ]
+    gen = ExtractiveGenerator(
+        embedder, min_sentence_score=0.0, max_sentences=1, reranker=KeywordReranker(("appoints",))
+    )
+    out = gen.generate("Who appoints the board of the central bank?", hits)
+    assert out.text == (
+        "The European Council sets the EU's policy agenda. [1] It appoints the board of the central bank. [1]"
+    )
