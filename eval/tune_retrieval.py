@@ -43,7 +43,7 @@ CONFIGS = [
     ("hybrid rrf k=60", RetrievalOptions(mode="hybrid", fusion="rrf", rrf_k=60)),
     *[
         (f"hybrid convex w={w}", RetrievalOptions(mode="hybrid", fusion="convex", dense_weight=w))
-        for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+        for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
     ],
 ]
 

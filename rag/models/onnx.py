@@ -65,13 +65,14 @@ class _OnnxModel:
             session, tokenizer = _session(self.folder, self.threads)
             # Two copies, set once and never changed (so threads can share them): one counts a
             # text's tokens whatever its length, the other cuts model inputs to what the model
-            # reads, a pair's passage first.
+            # reads.
             counter = tokenizer.from_str(tokenizer.to_str())
             counter.no_truncation()
             counter.no_padding()
             tokenizer.no_padding()
-            strategy = "only_second" if self.model.kind == "cross-encoder" else "longest_first"
-            tokenizer.enable_truncation(max_length=self.model.max_tokens, strategy=strategy)
+            # A pair too long loses tokens from its longer side: the passage, unless the question
+            # alone is longer (a pasted page), which "only_second" cannot truncate at all.
+            tokenizer.enable_truncation(max_length=self.model.max_tokens, strategy="longest_first")
             self._inputs = {i.name for i in session.get_inputs()}
             self._loaded = (session, tokenizer, counter)
             log.info("loaded ONNX %s %s from %s", self.model.kind, self.name, self.folder)

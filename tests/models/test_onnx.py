@@ -92,6 +92,9 @@ def test_packaged_cross_encoder_scores_the_relevant_passage_highest():
     # A passage longer than the model reads is cut, the query kept whole.
     long = DOCS[0] + " " + " ".join(["filler"] * 800)
     assert reranker.score(QUESTIONS[0], [long])[0] > reranker.score(QUESTIONS[0], [DOCS[1]])[0]
+    # A question longer than the model reads (a pasted page) is cut too, not an error.
+    pasted = " ".join([QUESTIONS[0]] * 200)
+    assert reranker.score(pasted, DOCS).shape == (3,)
 
 
 @pytest.mark.slow
