@@ -27,10 +27,9 @@ __all__ = ["RefusalEvidence", "threshold_for", "SENTENCE_WEIGHT", "EXTRACTIVE_RE
 # answer refused. The evidence lifts the gate's separation on both sets (eval/RESULTS.md).
 SENTENCE_WEIGHT = 1.99
 EXTRACTIVE_REFUSED_WEIGHT = 2.775
-# The sentence score at which the threshold is `refusal_threshold` itself: 0.6 when fitted with
-# MiniLM's scores; bge-small scores the same SQuAD questions' best sentences 0.05 higher (median
-# over the 200 calibration questions), so the reference moved with it until the next refit.
-REFERENCE_SENTENCE_SCORE = 0.65
+# The sentence score at which the threshold is `refusal_threshold` itself (fitted with MiniLM's
+# scores; bge-small scores the same SQuAD questions' best sentences 0.05 higher, median).
+REFERENCE_SENTENCE_SCORE = 0.6
 _LIMIT = 1e-4
 
 

@@ -25,7 +25,7 @@ class ChunkerSettings:
     tokenizer: str  # name of the tokenizer that measured the chunks, recorded in the manifest
     # What the embedder reads of a chunk: its text headed by the document title (`rag.text.titled`).
     # Recorded so that an index whose vectors were made from the bare text is re-embedded.
-    embedded: str = "title+text"
+    embedded: str = "text"
 
     def as_dict(self) -> dict:
         return {

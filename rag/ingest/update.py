@@ -68,7 +68,9 @@ def update_index(
             # --rebuild is what the message of either error advises: start from the files.
             if not rebuild:
                 raise
-        chunker_settings = ChunkerSettings(settings.chunk_size, settings.chunk_overlap, settings.embedder)
+        chunker_settings = ChunkerSettings(
+            settings.chunk_size, settings.chunk_overlap, settings.embedder, settings.chunk_embedding
+        )
         stale = False
         if previous is not None and not rebuild:
             try:

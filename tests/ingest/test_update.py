@@ -357,9 +357,10 @@ def test_stored_spans_are_the_chunkers(settings, embedder):
         assert all(chunk.text[a:b].strip() for a, b in chunk.spans)
 
 
-def test_every_chunk_is_embedded_under_its_document_title(settings, embedder, corpus):
+def test_with_title_text_every_chunk_is_embedded_under_its_document_title(settings, embedder, corpus):
     words = " ".join(f"Sentence {i} is about the delta and its mangroves." for i in range(12))
     (corpus / "delta.txt").write_text(f"Mekong Delta\n\n{words}\n", encoding="utf-8")
+    settings = settings.replace(chunk_embedding="title+text")
     update_index(settings, embedder=embedder)
     chunks = [c for c in load_index(settings.index_dir).chunks if c.doc_id == "delta.txt"]
     assert len(chunks) > 2 and chunks[0].text.startswith("Mekong Delta")

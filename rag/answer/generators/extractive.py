@@ -98,7 +98,7 @@ class ExtractiveGenerator:
             if sentence is not lead:
                 chosen.append(sentence)
         parts = [f"{s.text} [{s.marker}]" for s in chosen]
-        if passages and leans_back(lead.text):
+        if self.reranker is not None and passages and leans_back(lead.text):
             # "It appoints the board…" needs the sentence that says what "it" is.
             previous = previous_sentence(list(passages), lead)
             if previous is not None and all(previous[1] != s.offset or s.marker != lead.marker for s in chosen):
