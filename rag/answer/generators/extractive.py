@@ -101,7 +101,7 @@ class ExtractiveGenerator:
         if self.reranker is not None and passages and leans_back(lead.text):
             # "It appoints the board…" needs the sentence that says what "it" is.
             previous = previous_sentence(list(passages), lead)
-            if previous is not None and all(previous[1] != s.offset or s.marker != lead.marker for s in chosen):
+            if previous is not None and not any(s.marker == lead.marker and s.offset == previous[1] for s in chosen):
                 parts.insert(0, f"{previous[0]} [{lead.marker}]")
         return Generation(" ".join(parts), False)
 
