@@ -36,6 +36,7 @@ class Document:
         text: the extracted plain text.
         sha256: hash of the raw file bytes, used for incremental re-indexing.
         path: absolute path of the file when it was loaded.
+        notes: what the loader left out or changed, for the document list (hidden text dropped).
     """
 
     doc_id: str
@@ -44,6 +45,7 @@ class Document:
     text: str
     sha256: str
     path: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Chunk:
     `spans` are its sentences as (start, end) offsets into `text`, found once when the document
     is chunked and stored with the chunk; everything downstream reads `sentences` instead of
     splitting the text again. A chunk made without them (an index written before spans were
-    stored, a test) has them computed here, once.
+    stored, a test) has them computed here, once. `flags` (empty for most chunks) say the
+    passage reads as instructions to an AI: it is shown to users but never used as evidence.
     """
 
     chunk_id: str
@@ -64,6 +67,8 @@ class Chunk:
     start: int
     end: int
     spans: tuple[tuple[int, int], ...] | None = None
+    # Why the passage is held back from generators: instruction-like text (`rag.ingest.screening`).
+    flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.spans is None:
@@ -74,6 +79,10 @@ class Chunk:
         """The chunk's sentences with their offsets in `text`."""
         assert self.spans is not None
         return tuple(Sentence(self.text[start:end], start, end) for start, end in self.spans)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
 
     @staticmethod
     def make_id(doc_id: str, start: int) -> str:
@@ -198,6 +207,9 @@ class Answer:
     # because no passage n exists, in the order they were written.
     extractive_stands: bool = False
     removed_citations: tuple[int, ...] = ()
+    # Passages retrieved but held back from the generator: they read as instructions to an AI
+    # (`Chunk.flags`). Shown to users as such, never numbered, quoted or cited.
+    withheld: tuple[Hit, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""
@@ -234,6 +246,16 @@ class Answer:
                     "spans": [list(span) for span in h.chunk.spans or ()],
                 }
                 for h in self.passages
+            ],
+            "withheld": [
+                {
+                    "chunk_id": h.chunk.chunk_id,
+                    "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "flags": list(h.chunk.flags),
+                    "text": h.chunk.text,
+                }
+                for h in self.withheld
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "notes": list(self.notes),

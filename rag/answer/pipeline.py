@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.answer.citations import resolve_citations
 from rag.answer.evidence import select_evidence
@@ -45,6 +45,7 @@ class RagPipeline:
     index: StoredIndex | None = None
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
     _extractive: ExtractiveGenerator | None = field(default=None, init=False, repr=False)
+    _has_flagged: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RagPipeline:
@@ -67,6 +68,7 @@ class RagPipeline:
             if self.index is None:
                 self.index = load_index(self.settings.index_dir)
             self.index.require_compatible(self.settings.embedder)
+            self._has_flagged = any(chunk.flagged for chunk in self.index.chunks)
             if self.embedder is None:
                 self.embedder = create_embedder(
                     self.settings.embedder,
@@ -92,6 +94,26 @@ class RagPipeline:
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """Top-k passages for the question, best first."""
         return self._ensure_loaded().search(question, k or self.settings.top_k)
+
+    def _evidence(self, query: str, k: int | None) -> tuple[list[Hit], tuple[Hit, ...]]:
+        """The top k passages a generator may read, and the flagged ones ranked among them.
+
+        A flagged passage reads as instructions to an AI (`rag.ingest.screening`): it is held
+        back, and the next passage takes its place, so an attack costs the answer no evidence.
+        """
+        k = k or self.settings.top_k
+        if not (self._ensure_loaded() and self._has_flagged):
+            return self.retrieve(query, k), ()
+        usable: list[Hit] = []
+        withheld: list[Hit] = []
+        for hit in self.retrieve(query, 2 * k):
+            if len(usable) == k:
+                break
+            if hit.chunk.flagged:
+                withheld.append(hit)
+            else:
+                usable.append(replace(hit, rank=len(usable) + 1))
+        return usable, tuple(withheld)
 
     def _retrieval_refusal(self, hits: list[Hit]) -> Generation | None:
         """The first refusal gate, shared by all generators: nothing close enough was retrieved."""
@@ -150,7 +172,7 @@ class RagPipeline:
             passages=tuple(hits),
             generator=generator,
             timings_ms=timings,
-            notes=generation.notes + (cited.notes if cited else ()),
+            notes=generation.notes + (cited.notes if cited else ()) + _withheld_note(extra.get("withheld", ())),
             uncited=cited.uncited if cited else (),
             search_query=search_query,
             removed_citations=cited.removed if cited else (),
@@ -195,7 +217,7 @@ class RagPipeline:
 
         search_query = standalone_query(question, history)
         query = search_query or question
-        hits = self.retrieve(query, k)
+        hits, withheld = self._evidence(query, k)
         timings = {"retrieve": since_start()}
         generator = self._generator()
         generation = self._retrieval_refusal(hits)
@@ -210,7 +232,9 @@ class RagPipeline:
             evidence = RefusalEvidence(max((s.score for s in ranked), default=0.0), fallback.refused)
             if self.settings.quick_answer:
                 quick_timings = {"retrieve": timings["retrieve"]}
-                quick = self._checked(question, fallback, hits, writer.name, quick_timings, started, search_query)
+                quick = self._checked(
+                    question, fallback, hits, writer.name, quick_timings, started, search_query, withheld=withheld
+                )
                 timings["quick"] = quick_timings["total"]
                 yield QuickAnswer(quick)
             if self.settings.evidence_budget:
@@ -259,5 +283,14 @@ class RagPipeline:
             quick=quick,
             usage=usage,
             extractive_stands=stands,
+            withheld=withheld,
         )
         yield FinalAnswer(answer)
+
+
+def _withheld_note(withheld: tuple[Hit, ...]) -> tuple[str, ...]:
+    if not withheld:
+        return ()
+    sources = ", ".join(sorted({hit.chunk.source for hit in withheld}))
+    plural = "s" if len(withheld) > 1 else ""
+    return (f"{len(withheld)} passage{plural} held back: text that reads as instructions to an AI ({sources})",)

@@ -85,19 +85,19 @@ class StoredIndex:
 
 def chunk_to_json(chunk: Chunk) -> str:
     """One chunks.jsonl line (without a newline), sentence spans included."""
-    return json.dumps(
-        {
-            "chunk_id": chunk.chunk_id,
-            "doc_id": chunk.doc_id,
-            "source": chunk.source,
-            "title": chunk.title,
-            "start": chunk.start,
-            "end": chunk.end,
-            "text": chunk.text,
-            "spans": [list(span) for span in chunk.spans or ()],
-        },
-        ensure_ascii=False,
-    )
+    record = {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "start": chunk.start,
+        "end": chunk.end,
+        "text": chunk.text,
+        "spans": [list(span) for span in chunk.spans or ()],
+    }
+    if chunk.flags:
+        record["flags"] = list(chunk.flags)
+    return json.dumps(record, ensure_ascii=False)
 
 
 def chunk_from_json(line: str) -> Chunk:
@@ -111,7 +111,8 @@ def chunk_from_json(line: str) -> Chunk:
     spans = record.pop("spans", None)
     if spans is not None:
         spans = tuple((int(start), int(end)) for start, end in spans)
-    return Chunk(**record, spans=spans)
+    flags = tuple(str(flag) for flag in record.pop("flags", ()))
+    return Chunk(**record, spans=spans, flags=flags)
 
 
 def _current_generation(index_dir: Path) -> Path | None:

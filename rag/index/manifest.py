@@ -37,6 +37,8 @@ class DocumentRecord:
         root: the indexed root (folder or file) it was found under.
         indexed_at: when it was embedded, "%Y-%m-%dT%H:%M:%S%z".
         chunks: how many chunk records it has.
+        flagged: how many of them read as instructions to an AI (held back from generators).
+        notes: what the loader left out or changed (hidden text dropped, control characters).
     """
 
     source: str = ""
@@ -46,6 +48,8 @@ class DocumentRecord:
     root: str = ""
     indexed_at: str = ""
     chunks: int = 0
+    flagged: int = 0
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict) -> DocumentRecord:
@@ -57,9 +61,16 @@ class DocumentRecord:
             root=str(data.get("root", "")),
             indexed_at=str(data.get("indexed_at", "")),
             chunks=int(data.get("chunks", 0) or 0),
+            flagged=int(data.get("flagged", 0) or 0),
+            notes=tuple(str(note) for note in data.get("notes", ()) or ()),
         )
 
     def to_json(self) -> dict:
+        extra: dict = {}
+        if self.flagged:
+            extra["flagged"] = self.flagged
+        if self.notes:
+            extra["notes"] = list(self.notes)
         return {
             "source": self.source,
             "title": self.title,
@@ -68,6 +79,7 @@ class DocumentRecord:
             "root": self.root,
             "indexed_at": self.indexed_at,
             "chunks": self.chunks,
+            **extra,
         }
 
 
@@ -87,6 +99,7 @@ class Manifest:
         excluded: doc ids removed by the user, left out of re-scans.
         updated_at: when the generation was written.
         vector_store: the store's own entry (backend, index type and its backend's settings).
+        screening: the version of the instruction screening its chunk flags come from (0: none).
     """
 
     embedder: str
@@ -102,6 +115,7 @@ class Manifest:
     index_type: str = ""
     vector_store: dict = field(default_factory=dict)
     lexical_format: int | None = None
+    screening: int = 0
 
     @property
     def store_backend(self) -> str:
@@ -144,6 +158,7 @@ class Manifest:
             index_type=str(data.get("index_type", "")),
             vector_store=dict(data.get("vector_store") or {}),
             lexical_format=data.get("lexical_format"),
+            screening=int(data.get("screening", 0) or 0),
         )
 
     def to_json(self) -> dict:
@@ -160,6 +175,7 @@ class Manifest:
             "index_type": self.index_type,
             "vector_store": dict(self.vector_store),
             "lexical_format": self.lexical_format,
+            "screening": self.screening,
         }
 
     @classmethod

@@ -20,6 +20,7 @@ from rag.index.lexical import LEXICAL_FORMAT
 from rag.index.manifest import SCHEMA_VERSION, DocumentRecord
 from rag.index.stores import StoreConfig
 from rag.ingest.loaders import discover_files
+from rag.ingest.screening import SCREENING_VERSION
 from rag.text import printable
 
 __all__ = ["IndexReport", "Pending", "UpdatePlan", "plan_update", "record_unreadable", "layout_outdated"]
@@ -200,9 +201,12 @@ def record_unreadable(
 
 def layout_outdated(index: StoredIndex, config: StoreConfig) -> bool:
     """Whether the generation must be rewritten from its stored chunks and vectors (no
-    re-embedding): an older schema or BM25 layout, or a vector store the settings no longer name."""
+    re-embedding): an older schema, BM25 layout or instruction screening, or a vector store the
+    settings no longer name."""
     manifest = index.manifest
     if manifest.schema_version != SCHEMA_VERSION or manifest.lexical_format != LEXICAL_FORMAT:
+        return True
+    if manifest.screening != SCREENING_VERSION:
         return True
     if manifest.stored_type != (config.backend, config.index_type(len(index.chunks))):
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from rag.ingest.checkpoint import Checkpoint, batched_documents
 from rag.ingest.chunking import Chunker, ChunkerSettings
 from rag.ingest.loaders import load_file
 from rag.ingest.plan import IndexReport, Pending, UpdatePlan, layout_outdated, plan_update, record_unreadable
+from rag.ingest.screening import SCREENING_VERSION, screen_chunk
 from rag.models.embedders import Embedder, create_embedder
 from rag.types import Chunk
 
@@ -128,6 +130,8 @@ def update_index(
             return _unchanged(report, previous, started)
 
         chunks, embeddings = _assemble(plan, fresh, checkpoint, reuse, dim)
+        if reuse is not None and reuse.manifest.screening != SCREENING_VERSION:
+            chunks = _rescreen(chunks, fresh, plan)
         documents = {k: v for k, v in plan.documents.items() if v is not None and v.chunks}
         manifest = Manifest(
             embedder=settings.embedder,
@@ -137,6 +141,7 @@ def update_index(
             roots=tuple(plan.roots),
             excluded=tuple(sorted(plan.excluded)),
             updated_at=_now(),
+            screening=SCREENING_VERSION,
         )
         _log_type_change(previous, store_config, len(chunks))
         save_index(settings.index_dir, manifest, chunks, embeddings, store_config)
@@ -227,6 +232,19 @@ def _assemble(
     return chunks, embeddings
 
 
+def _rescreen(chunks: list[Chunk], fresh: set[str], plan: UpdatePlan) -> list[Chunk]:
+    """Kept chunks screened again by the current rules (the index was screened by others, or
+    by none), their documents' flagged counts updated; no re-embedding."""
+    screened = [chunk if chunk.doc_id in fresh else screen_chunk(chunk) for chunk in chunks]
+    flagged: dict[str, int] = {}
+    for chunk in screened:
+        flagged[chunk.doc_id] = flagged.get(chunk.doc_id, 0) + chunk.flagged
+    for doc_id, record in plan.documents.items():
+        if record is not None and doc_id not in fresh and record.flagged != flagged.get(doc_id, 0):
+            plan.documents[doc_id] = replace(record, flagged=flagged.get(doc_id, 0))
+    return screened
+
+
 def _contiguous(rows: list[int]) -> bool:
     return rows[-1] - rows[0] + 1 == len(rows)
 
@@ -270,7 +288,7 @@ def _stream(
             record_unreadable(report, documents, item.doc_id, item.path, str(exc).split(": ", 1)[-1], item.old)
             progress.update(1)
             return None
-        pieces = list(chunker.split(doc))
+        pieces = [screen_chunk(chunk) for chunk in chunker.split(doc)]
         documents[item.doc_id] = DocumentRecord(
             source=doc.source,
             title=doc.title,
@@ -279,6 +297,8 @@ def _stream(
             root=item.root,
             indexed_at=_now(),
             chunks=len(pieces),
+            flagged=sum(chunk.flagged for chunk in pieces),
+            notes=doc.notes,
         )
         return pieces
 

@@ -5,30 +5,7 @@ import pytest
 from rag.errors import InputError
 from rag.ingest.loaders import discover_files, load_file
 from rag.types import Document
-
-
-def _pdf_bytes(text: str) -> bytes:
-    """A minimal one-page PDF with `text`, built by hand (no PDF writer needed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
+from tests.support.documents import pdf_text_bytes
 
 
 def _load_all(given: Path) -> tuple[list[Document], list[tuple[str, str]]]:
@@ -58,7 +35,7 @@ def test_loads_txt_md_html(corpus):
 
 def test_pdf_text_extracted(tmp_path):
     path = tmp_path / "doc.pdf"
-    path.write_bytes(_pdf_bytes("Lithography machines are export controlled"))
+    path.write_bytes(pdf_text_bytes("Lithography machines are export controlled"))
     doc = load_file(path, tmp_path)
     assert "Lithography machines" in doc.text
 

@@ -29,7 +29,7 @@ from rag.errors import ConfigError, IndexCorruptError, IndexMismatchError, Index
 from rag.index.generations import check_index, load_index
 from rag.ingest.loaders import MAX_FILE_BYTES
 from rag.ingest.update import update_index
-from tests.ingest.test_loaders import _pdf_bytes
+from tests.support.documents import pdf_text_bytes
 
 # ------------------------------------------------------------------ the file corpus
 # Each builder writes its case into a folder and returns (file name, expected outcome, reason):
@@ -39,7 +39,7 @@ from tests.ingest.test_loaders import _pdf_bytes
 def _encrypted_pdf(folder: Path) -> str:
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf_bytes("Secret plans for the harbour"))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_text_bytes("Secret plans for the harbour"))))
     writer.encrypt("s3cret-password")
     with (folder / "encrypted.pdf").open("wb") as fh:
         writer.write(fh)
@@ -92,7 +92,7 @@ FILE_CASES: dict[str, tuple[Callable[[Path], str], str, str]] = {
     "whitespace only": (_write("blank.md", " \n\t\r\n   \n"), "skip", "empty file"),
     "0-byte PDF": (_write("zero.pdf", b""), "skip", "empty file"),
     "encrypted PDF": (_encrypted_pdf, "skip", "encrypted PDF"),
-    "corrupt PDF": (_write("corrupt.pdf", _pdf_bytes("Half a document")[:150]), "skip", "PDF"),
+    "corrupt PDF": (_write("corrupt.pdf", pdf_text_bytes("Half a document")[:150]), "skip", "PDF"),
     "not a PDF at all": (_write("fake.pdf", b"<html><body>I am HTML</body></html>"), "skip", "PDF"),
     "scanned image-only PDF": (_scanned_pdf, "skip", "no extractable text"),
     "HTML with scripts only": (

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.errors import InputError
 from rag.ingest.loaders import html, pdf, text
-from rag.ingest.loaders.base import TITLE_MAX, Skip, first_line_title
+from rag.ingest.loaders.base import TITLE_MAX, Skip, first_line_title, strip_invisible
 from rag.text import printable
 from rag.types import Document
 
@@ -113,11 +113,15 @@ def _load(path: Path, root: Path) -> Document:
     # Any other suffix (a file named directly) is read as text.
     extract = _EXTRACTORS.get(path.suffix.lower(), text.extract)
     content, title, note = extract(path, data)
-    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    content, invisible = strip_invisible(content.replace("\r\n", "\n").replace("\r", "\n"))
+    if title:
+        title, in_title = strip_invisible(title)
+        invisible += in_title
     if not content.strip():
         raise Skip("no extractable text")
-    if note:
-        log.warning("%s: %s", printable(path), note)
+    notes = tuple(n for n in (note, _invisible_note(invisible)) if n)
+    for line in notes:
+        log.warning("%s: %s", printable(path), line)
     rel = path.relative_to(root).as_posix()
     return Document(
         doc_id=rel,
@@ -126,4 +130,11 @@ def _load(path: Path, root: Path) -> Document:
         text=content,
         sha256=hashlib.sha256(data).hexdigest(),
         path=str(path.resolve()),
+        notes=notes,
     )
+
+
+def _invisible_note(count: int) -> str | None:
+    if not count:
+        return None
+    return f"removed {count} invisible character{'s' if count > 1 else ''} (zero-width, bidi or tag controls)"

@@ -1,8 +1,11 @@
-"""What the format loaders share: the reason a file is skipped, and the fallback title."""
+"""What the format loaders share: the reason a file is skipped, the fallback title, and the
+removal of characters no reader sees."""
 
 from __future__ import annotations
 
-__all__ = ["Skip", "TITLE_MAX", "first_line_title"]
+import unicodedata
+
+__all__ = ["Skip", "TITLE_MAX", "first_line_title", "strip_invisible"]
 
 TITLE_MAX = 200
 
@@ -18,3 +21,26 @@ def first_line_title(text: str, fallback: str) -> str:
         if line:
             return line[:TITLE_MAX]
     return fallback
+
+
+# Joiners that shape Arabic, Indic and emoji text; between two ASCII characters they only hide.
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def strip_invisible(text: str) -> tuple[str, int]:
+    """`text` without Unicode format characters (zero-width spaces and joiners, bidi overrides,
+    tag characters, soft hyphens): they render as nothing, so words split or spelled by them
+    ("ig\u200bnore", ASCII smuggled as tag characters) are not what a reader sees. Returns the text
+    and how many were removed. A zero-width (non-)joiner between two non-ASCII characters shapes
+    its script and is kept."""
+    kept: list[str] = []
+    removed = 0
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) != "Cf":
+            kept.append(ch)
+            continue
+        if ch in _JOINERS and 0 < i < len(text) - 1 and not text[i - 1].isascii() and not text[i + 1].isascii():
+            kept.append(ch)
+            continue
+        removed += 1
+    return ("".join(kept), removed) if removed else (text, 0)
