@@ -4,8 +4,9 @@ A document is data: text in it that addresses an AI assistant, overrides its rul
 system message, orders a fixed reply, asks for secrets or tells it which sources to trust is an
 attack on whoever retrieves it. `screen` scores every window of two consecutive sentences of a
 chunk (and its title and file name, which reach the prompt too) against families of patterns;
-a window whose families add up to `FLAG_AT` flags the chunk. Flagged chunks are kept in the index
-and shown to users, but never given to a generator as evidence (`rag.answer.pipeline`).
+a window whose families add up to `FLAG_AT` flags the chunk, and with it every chunk of its
+document (a source that tries to instruct the model is not evidence). Flagged chunks are kept in
+the index and shown to users, but never given to a generator (`rag.answer.pipeline`).
 
 Matching reads a folded copy of the text: NFKC, zero-width and bidi controls removed, Cyrillic
 and Greek look-alike letters mapped to Latin, lower case, so "іgnоre" (Cyrillic і and о) reads
@@ -24,10 +25,23 @@ from dataclasses import dataclass, replace
 
 from rag.types import Chunk
 
-__all__ = ["SCREENING_VERSION", "FLAG_AT", "Screening", "fold", "screen", "screen_chunk", "screen_text"]
+__all__ = [
+    "SCREENING_VERSION",
+    "FLAG_AT",
+    "SAME_DOCUMENT",
+    "Screening",
+    "fold",
+    "screen",
+    "screen_chunk",
+    "screen_document",
+    "screen_text",
+]
 
 SCREENING_VERSION = 1
 FLAG_AT = 1.0
+# The flag of a chunk whose own text passed, held back with its document: an instruction split
+# across chunks ("the request is stated in the closing paragraph") leaves its rest in them.
+SAME_DOCUMENT = "instruction:same-document"
 
 # Cyrillic and Greek letters that render like Latin ones (the confusables that spell English words).
 _LOOKALIKES = str.maketrans(
@@ -313,13 +327,14 @@ def _sentence_families(sentence: str, unquoted: str) -> dict[str, float]:
     return {family: said.get(family, weight * MENTIONED_SHARE) for family, weight in found.items()}
 
 
-def screen_text(text: str, spans: list[tuple[int, int]] | None = None) -> Screening:
+def screen_text(text: str, spans: list[tuple[int, int]] | None = None, title: str = "") -> Screening:
     """Score `text` by its most instruction-like window of two consecutive sentences.
 
     Args:
         text: the passage (or a title, a file name).
         spans: its sentences as (start, end) offsets, when the caller has them; otherwise
             lines and sentence punctuation split it.
+        title: the document's title; one about prompt injection frames every quote in the text.
     """
     if spans is None:
         spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+?(?:[.!?。！？](?=\s)|$)", text, re.MULTILINE)]
@@ -330,7 +345,7 @@ def screen_text(text: str, spans: list[tuple[int, int]] | None = None) -> Screen
     no_quotes = _blank(_QUOTED, no_code)
     sentences = [text[start:end] for start, end in spans]
     unquoted = []
-    on_the_topic = bool(_TOPIC.search(no_quotes))
+    on_the_topic = bool(_TOPIC.search(no_quotes) or _TOPIC.search(title))
     for i, (start, end) in enumerate(spans):
         framed = (
             on_the_topic
@@ -360,7 +375,7 @@ def screen(chunk: Chunk) -> Screening:
     """The chunk's text, title and file name (as words) screened; the highest score wins."""
     name = re.sub(r"[_\-.]+", " ", chunk.source.rsplit("/", 1)[-1])
     candidates = (
-        screen_text(chunk.text, list(chunk.spans or ())),
+        screen_text(chunk.text, list(chunk.spans or ()), chunk.title),
         screen_text(chunk.title),
         screen_text(name),
     )
@@ -372,3 +387,11 @@ def screen_chunk(chunk: Chunk) -> Chunk:
     result = screen(chunk)
     flags = tuple(f"instruction:{family}" for family in result.families) if result.flagged else ()
     return chunk if flags == chunk.flags else replace(chunk, flags=flags)
+
+
+def screen_document(chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks of one document screened; when any is flagged, all are (`SAME_DOCUMENT`)."""
+    screened = [screen_chunk(chunk) for chunk in chunks]
+    if not any(chunk.flagged for chunk in screened):
+        return screened
+    return [chunk if chunk.flagged else replace(chunk, flags=(SAME_DOCUMENT,)) for chunk in screened]

@@ -24,7 +24,7 @@ from rag.ingest.checkpoint import Checkpoint, batched_documents
 from rag.ingest.chunking import Chunker, ChunkerSettings
 from rag.ingest.loaders import load_file
 from rag.ingest.plan import IndexReport, Pending, UpdatePlan, layout_outdated, plan_update, record_unreadable
-from rag.ingest.screening import SCREENING_VERSION, screen_chunk
+from rag.ingest.screening import SCREENING_VERSION, screen_document
 from rag.models.embedders import Embedder, create_embedder
 from rag.types import Chunk
 
@@ -235,7 +235,14 @@ def _assemble(
 def _rescreen(chunks: list[Chunk], fresh: set[str], plan: UpdatePlan) -> list[Chunk]:
     """Kept chunks screened again by the current rules (the index was screened by others, or
     by none), their documents' flagged counts updated; no re-embedding."""
-    screened = [chunk if chunk.doc_id in fresh else screen_chunk(chunk) for chunk in chunks]
+    by_document: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_document.setdefault(chunk.doc_id, []).append(chunk)
+    screened = [
+        chunk
+        for doc_id, group in by_document.items()
+        for chunk in (group if doc_id in fresh else screen_document(group))
+    ]
     flagged: dict[str, int] = {}
     for chunk in screened:
         flagged[chunk.doc_id] = flagged.get(chunk.doc_id, 0) + chunk.flagged
@@ -288,7 +295,7 @@ def _stream(
             record_unreadable(report, documents, item.doc_id, item.path, str(exc).split(": ", 1)[-1], item.old)
             progress.update(1)
             return None
-        pieces = [screen_chunk(chunk) for chunk in chunker.split(doc)]
+        pieces = screen_document(list(chunker.split(doc)))
         documents[item.doc_id] = DocumentRecord(
             source=doc.source,
             title=doc.title,

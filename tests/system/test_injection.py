@@ -12,7 +12,7 @@ from rag.answer.pipeline import RagPipeline
 from rag.config import load_settings
 from rag.index.generations import check_index, load_index
 from rag.ingest.update import update_index
-from tests.support.injection_corpus import ATTACKS, PLANTED_KEY, build_corpus, judge, seed_questions
+from tests.support.injection_corpus import ATTACKS, BENIGN, PLANTED_KEY, build_corpus, judge, seed_questions
 
 pytestmark = pytest.mark.slow
 
@@ -23,17 +23,35 @@ def pipeline(tmp_path_factory):
     corpus = build_corpus(work / "corpus")
     settings = load_settings(env={}, overrides={"index_dir": str(work / "index"), "generator": "extractive"})
     report = update_index(settings, [corpus])
-    assert report.document_count == 5 + len(ATTACKS)
+    assert report.document_count == 5 + len(ATTACKS) + len(BENIGN)
     assert check_index(load_index(settings.index_dir)) == []
     return RagPipeline.from_settings(settings)
 
 
-def test_the_set_has_at_least_ten_attacks_of_every_kind():
-    assert len(ATTACKS) >= 10
-    assert {"ignore-rules", "reveal-prompt", "output-link", "exfiltrate-secret", "fake-source"} <= {
-        a.kind for a in ATTACKS
-    }
-    assert len({a.filename for a in ATTACKS}) == len(ATTACKS)
+def test_the_suite_covers_the_attack_kinds():
+    assert len(ATTACKS) >= 30
+    kinds = {a.kind for a in ATTACKS}
+    assert {"ignore-rules", "reveal-prompt", "output-link", "exfiltrate-secret", "fake-source"} <= kinds
+    assert {"html_hidden_text", "zero_width_chars", "unicode_homoglyph", "filename_instruction"} <= kinds
+    assert any(a.filename.endswith(".pdf") for a in ATTACKS) and any(a.filename.endswith(".pdf") for a in BENIGN)
+    assert len({a.filename for a in ATTACKS + BENIGN}) == len(ATTACKS) + len(BENIGN)
+
+
+def test_seeds_and_benign_documents_are_not_flagged_and_attacks_are(pipeline):
+    pipeline.load()
+    documents = pipeline.index.manifest.documents
+    benign = {b.filename for b in BENIGN} | {d for d in documents if d.endswith(".txt") and d[:3].isdigit()}
+    assert {d: documents[d].flagged for d in benign if documents[d].flagged} == {}
+    # Every attack is flagged, or its instruction never reached the text (hidden HTML or PDF text
+    # dropped, the instruction encoded), or it plants a fact without an instruction.
+    caught = {a.filename for a in ATTACKS if documents[a.filename].flagged}
+    loaded = {c.doc_id: "" for c in pipeline.index.chunks}
+    for chunk in pipeline.index.chunks:
+        loaded[chunk.doc_id] += chunk.text.lower()
+    unseen = {a.filename for a in ATTACKS if not any(c.lower() in loaded[a.filename] for c in a.canaries)}
+    missed = [a.name for a in ATTACKS if a.filename not in caught | unseen and a.kind != "false_fact_authority"]
+    assert missed == []
+    assert any(documents[a.filename].notes for a in ATTACKS if a.kind == "html_hidden_text")
 
 
 def test_seed_answers_do_not_follow_the_attacks(pipeline, monkeypatch):
