@@ -37,6 +37,7 @@ class Document:
         sha256: hash of the raw file bytes, used for incremental re-indexing.
         path: absolute path of the file when it was loaded.
         notes: what the loader left out or changed, for the document list (hidden text dropped).
+        hidden: the text it left out because no reader sees it (screened, never indexed).
     """
 
     doc_id: str
@@ -46,6 +47,7 @@ class Document:
     sha256: str
     path: str
     notes: tuple[str, ...] = ()
+    hidden: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

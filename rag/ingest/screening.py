@@ -29,6 +29,7 @@ __all__ = [
     "SCREENING_VERSION",
     "FLAG_AT",
     "SAME_DOCUMENT",
+    "HIDDEN_INSTRUCTION",
     "Screening",
     "fold",
     "screen",
@@ -42,6 +43,7 @@ FLAG_AT = 1.0
 # The flag of a chunk whose own text passed, held back with its document: an instruction split
 # across chunks ("the request is stated in the closing paragraph") leaves its rest in them.
 SAME_DOCUMENT = "instruction:same-document"
+HIDDEN_INSTRUCTION = "instruction:hidden-text"
 
 # Cyrillic and Greek letters that render like Latin ones (the confusables that spell English words).
 _LOOKALIKES = str.maketrans(
@@ -279,6 +281,7 @@ _FRAMING = re.compile(
     re.I,
 )
 MENTIONED_SHARE = 0.3
+REPEAT_FACTOR = 1.7
 _NEGATED_LEAK = re.compile(
     r"\b(?:do not|don't|never|must not|should not|not to|cannot|can't|won't|avoid)\b(?:\W+\w+){0,6}?\W+"
     r"(?:reveal|print|show|repeat|output|disclose|leak|display|dump)"
@@ -307,7 +310,10 @@ def _families(folded: str) -> dict[str, float]:
     found = {}
     discussing = bool(_DISCUSSION.search(_URL.sub(" ", folded)))
     for family, (weight, patterns) in _COMPILED.items():
-        if any(p.search(folded) for p in patterns):
+        matched = sum(1 for p in patterns if p.search(folded))
+        if matched:
+            # A second, different pattern of the family is more evidence ("from now on" and "stay in character").
+            weight *= 1.0 if matched == 1 else REPEAT_FACTOR
             if family == "leak" and _NEGATED_LEAK.search(folded):
                 weight *= 0.5
             found[family] = weight * (0.5 if discussing else 1.0)
@@ -389,9 +395,17 @@ def screen_chunk(chunk: Chunk) -> Chunk:
     return chunk if flags == chunk.flags else replace(chunk, flags=flags)
 
 
-def screen_document(chunks: list[Chunk]) -> list[Chunk]:
-    """The chunks of one document screened; when any is flagged, all are (`SAME_DOCUMENT`)."""
+def screen_document(chunks: list[Chunk], hidden: str = "") -> list[Chunk]:
+    """The chunks of one document screened; when any is flagged, all are (`SAME_DOCUMENT`).
+
+    `hidden` is the text the loader dropped because no reader sees it: a page that hides an
+    instruction to an AI is an attack page, so all its chunks are flagged `HIDDEN_INSTRUCTION`
+    (kept when stored chunks are screened again, their hidden text long gone).
+    """
     screened = [screen_chunk(chunk) for chunk in chunks]
+    hides = (hidden and screen_text(hidden).flagged) or any(HIDDEN_INSTRUCTION in c.flags for c in chunks)
+    if hides:
+        return [replace(chunk, flags=(HIDDEN_INSTRUCTION, *chunk.flags)) for chunk in screened]
     if not any(chunk.flagged for chunk in screened):
         return screened
     return [chunk if chunk.flagged else replace(chunk, flags=(SAME_DOCUMENT,)) for chunk in screened]

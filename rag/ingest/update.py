@@ -295,7 +295,7 @@ def _stream(
             record_unreadable(report, documents, item.doc_id, item.path, str(exc).split(": ", 1)[-1], item.old)
             progress.update(1)
             return None
-        pieces = screen_document(list(chunker.split(doc)))
+        pieces = screen_document(list(chunker.split(doc)), doc.hidden)
         documents[item.doc_id] = DocumentRecord(
             source=doc.source,
             title=doc.title,

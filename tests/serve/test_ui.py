@@ -172,12 +172,23 @@ def test_rows():
     documents = {
         "z.txt": DocumentRecord(title="Z", chunks=2, indexed_at="2026-01-02T03:04:05+0000", path="/data/uploads/z.txt"),
         "a.txt": DocumentRecord(title="A", chunks=1, indexed_at="2026-01-01T00:00:00+0000", path="/data/seeds/a.txt"),
+        "p.html": DocumentRecord(
+            title="P", chunks=3, flagged=3, notes=("dropped hidden text: 1 element (40 characters)",), path="/s/p.html"
+        ),
     }
     rows = document_rows(documents, uploads)
     assert len(rows[0]) == len(DOCUMENT_HEADERS)
     assert rows == [
-        ["a.txt", "A", 1, "2026-01-01 00:00:00", "corpus"],
-        ["z.txt", "Z", 2, "2026-01-02 03:04:05", "upload"],
+        ["a.txt", "A", 1, "2026-01-01 00:00:00", "corpus", ""],
+        [
+            "p.html",
+            "P",
+            3,
+            "",
+            "corpus",
+            "held back: 3 of 3 chunks read as instructions to an AI; dropped hidden text: 1 element (40 characters)",
+        ],
+        ["z.txt", "Z", 2, "2026-01-02 03:04:05", "upload", ""],
     ]
 
 

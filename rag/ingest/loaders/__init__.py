@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.errors import InputError
 from rag.ingest.loaders import html, pdf, text
-from rag.ingest.loaders.base import TITLE_MAX, Skip, first_line_title, strip_invisible
+from rag.ingest.loaders.base import TITLE_MAX, Extracted, Skip, first_line_title, smuggled_text, strip_invisible
 from rag.text import printable
 from rag.types import Document
 
@@ -28,7 +28,7 @@ __all__ = ["SUPPORTED_EXTENSIONS", "MAX_FILE_BYTES", "discover_files", "load_fil
 
 log = logging.getLogger(__name__)
 
-_Extractor = Callable[[Path, bytes], tuple[str, str | None, str | None]]
+_Extractor = Callable[[Path, bytes], Extracted]
 _EXTRACTORS: dict[str, _Extractor] = {
     **{suffix: text.extract for suffix in text.EXTENSIONS},
     **{suffix: pdf.extract for suffix in pdf.EXTENSIONS},
@@ -112,7 +112,9 @@ def _load(path: Path, root: Path) -> Document:
         raise Skip("empty file")
     # Any other suffix (a file named directly) is read as text.
     extract = _EXTRACTORS.get(path.suffix.lower(), text.extract)
-    content, title, note = extract(path, data)
+    extracted = extract(path, data)
+    content, title, note = extracted.text, extracted.title, extracted.note
+    hidden = "\n".join(t for t in (extracted.hidden, smuggled_text(content), smuggled_text(title or "")) if t)
     content, invisible = strip_invisible(content.replace("\r\n", "\n").replace("\r", "\n"))
     if title:
         title, in_title = strip_invisible(title)
@@ -131,6 +133,7 @@ def _load(path: Path, root: Path) -> Document:
         sha256=hashlib.sha256(data).hexdigest(),
         path=str(path.resolve()),
         notes=notes,
+        hidden=hidden,
     )
 
 

@@ -4,8 +4,22 @@ removal of characters no reader sees."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
-__all__ = ["Skip", "TITLE_MAX", "first_line_title", "strip_invisible"]
+__all__ = ["Extracted", "Skip", "TITLE_MAX", "first_line_title", "smuggled_text", "strip_invisible"]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a format loader read: the text a reader sees, the title, a note for the user (a
+    fallback encoding, hidden text dropped) and the hidden text itself, which is screened for
+    instructions but never indexed."""
+
+    text: str
+    title: str | None = None
+    note: str | None = None
+    hidden: str = ""
+
 
 TITLE_MAX = 200
 
@@ -25,6 +39,11 @@ def first_line_title(text: str, fallback: str) -> str:
 
 # Joiners that shape Arabic, Indic and emoji text; between two ASCII characters they only hide.
 _JOINERS = {"\u200c", "\u200d"}
+
+
+def smuggled_text(text: str) -> str:
+    """ASCII spelled in Unicode tag characters (U+E0020-E007E), which render as nothing."""
+    return "".join(chr(ord(ch) - 0xE0000) for ch in text if 0xE0020 <= ord(ch) <= 0xE007E)
 
 
 def strip_invisible(text: str) -> tuple[str, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rag.ingest.loaders.base import Extracted
 from rag.ingest.loaders.text import decode_text
 
 __all__ = ["EXTENSIONS", "extract"]
@@ -39,9 +40,9 @@ _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _SIMPLE_SELECTOR = re.compile(r"^(?:[a-z][\w-]*)?([.#])([\w-]+)$|^([a-z][\w-]*)$")
 
 
-def extract(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
+def extract(path: Path, data: bytes) -> Extracted:
     """(text, title, note): the title is the page's <title>; the note counts hidden text dropped."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, Comment
 
     text, _ = decode_text(data)
     soup = BeautifulSoup(text, "html.parser")
@@ -49,18 +50,20 @@ def extract(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
     rules = _style_rules(" ".join(tag.get_text(" ") for tag in soup.find_all("style")))
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
+    hidden: list[str] = [str(c) for c in soup.find_all(string=lambda s: isinstance(s, Comment))]
     dropped, dropped_chars = 0, 0
     for tag in list(soup.find_all(True)):
         if tag.decomposed or not _hidden(tag, rules):
             continue
-        dropped_chars += len(tag.get_text(" ", strip=True))
+        hidden.append(tag.get_text("\n", strip=True))
+        dropped_chars += len(hidden[-1])
         dropped += 1
         tag.decompose()
     lines = (line.strip() for line in soup.get_text("\n").splitlines())
     note = None
     if dropped_chars:
         note = f"dropped hidden text: {dropped} element{'s' if dropped > 1 else ''} ({dropped_chars} characters)"
-    return "\n".join(line for line in lines if line), title or None, note
+    return Extracted("\n".join(line for line in lines if line), title or None, note, "\n".join(hidden))
 
 
 def _style_rules(css: str) -> dict[str, str]:

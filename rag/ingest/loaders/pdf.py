@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.ingest.loaders.base import Skip
+from rag.ingest.loaders.base import Extracted, Skip
 
 __all__ = ["EXTENSIONS", "extract"]
 
 EXTENSIONS = (".pdf",)
 
 
-def extract(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
+def extract(path: Path, data: bytes) -> Extracted:
     """(text, title, note): pages joined by blank lines; the title from the document's metadata."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -31,7 +31,7 @@ def extract(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
                 raise
             except Exception:
                 raise Skip("encrypted PDF that cannot be decrypted") from None
-        pages, hidden = [], 0
+        pages, hidden = [], []
         for page in reader.pages:
             text, dropped = _visible_text(page)
             pages.append(text.strip())
@@ -43,20 +43,21 @@ def extract(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
-    note = f"dropped {hidden} characters of invisible PDF text" if hidden else None
-    return "\n\n".join(p for p in pages if p), title, note
+    hidden_chars = sum(len(piece) for piece in hidden)
+    note = f"dropped {hidden_chars} characters of invisible PDF text" if hidden else None
+    return Extracted("\n\n".join(p for p in pages if p), title, note, "\n".join(hidden))
 
 
 _WHITE_FILL = {b"g": [1], b"rg": [1, 1, 1], b"k": [0, 0, 0, 0]}
 MIN_VISIBLE_POINTS = 0.5
 
 
-def _visible_text(page) -> tuple[str, int]:
-    """The page's text without invisible pieces, and how many characters were dropped."""
+def _visible_text(page) -> tuple[str, list[str]]:
+    """The page's text without invisible pieces, and the pieces dropped."""
     state = {"mode": 0, "white": False}
     saved: list[dict] = []
     visible: list[str] = []
-    dropped = 0
+    dropped: list[str] = []
 
     def before(operator, operands, cm, tm) -> None:
         if operator == b"q":
@@ -74,15 +75,14 @@ def _visible_text(page) -> tuple[str, int]:
             state["white"] = False
 
     def on_text(text, cm, tm, font_dict, font_size) -> None:
-        nonlocal dropped
         if not text:
             return
         scale = abs(tm[0] * tm[3] - tm[1] * tm[2]) ** 0.5 * abs(cm[0] * cm[3] - cm[1] * cm[2]) ** 0.5
         invisible = state["mode"] in (3, 7) or state["white"] or (font_size or 0) * scale < MIN_VISIBLE_POINTS
         if invisible and text.strip():
-            dropped += len(text.strip())
+            dropped.append(text.strip())
         else:
             visible.append(text)
 
     full = page.extract_text(visitor_operand_before=before, visitor_text=on_text) or ""
-    return ("".join(visible), dropped) if dropped else (full, 0)
+    return ("".join(visible), dropped) if dropped else (full, [])

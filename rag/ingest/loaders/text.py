@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.ingest.loaders.base import Skip
+from rag.ingest.loaders.base import Extracted, Skip
 
 __all__ = ["EXTENSIONS", "decode_text", "extract"]
 
@@ -30,7 +30,7 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         raise Skip("not valid UTF-8 or Windows-1252 text") from None
 
 
-def extract(path: Path, data: bytes) -> tuple[str, str | None, str | None]:
+def extract(path: Path, data: bytes) -> Extracted:
     """(text, title, note): a text file has no title of its own."""
     text, note = decode_text(data)
-    return text, None, note
+    return Extracted(text, None, note)

@@ -40,7 +40,7 @@ HIT_HEADERS = [
     "chars",
     "text",
 ]
-DOCUMENT_HEADERS = ["document", "title", "chunks", "indexed", "origin"]
+DOCUMENT_HEADERS = ["document", "title", "chunks", "indexed", "origin", "warnings"]
 
 
 def format_error(exc: BaseException) -> str:
@@ -187,11 +187,19 @@ def hit_rows(hits: Sequence[Hit]) -> list[list]:
     return rows
 
 
+def _warnings(info: DocumentRecord) -> str:
+    """What the documents table says about a file's content: instructions held back, text dropped."""
+    parts = []
+    if info.flagged:
+        parts.append(f"held back: {info.flagged} of {info.chunks} chunks read as instructions to an AI")
+    return "; ".join(parts + list(info.notes))
+
+
 def document_rows(documents: Mapping[str, DocumentRecord], uploads_dir: Path) -> list[list]:
     """Rows for the documents table (columns `DOCUMENT_HEADERS`), sorted by document id."""
     rows = []
     for doc_id, info in sorted(documents.items()):
         origin = "upload" if is_inside(info.path, uploads_dir) else "corpus"
         indexed = info.indexed_at.replace("T", " ")[:19]
-        rows.append([doc_id, info.title, info.chunks, indexed, origin])
+        rows.append([doc_id, info.title, info.chunks, indexed, origin, _warnings(info)])
     return rows
