@@ -45,13 +45,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", default="local", choices=("local", "extractive", "hosted"))
     parser.add_argument("--out", default="eval/results/injection_local.json")
+    parser.add_argument(
+        "--no-hold-back", action="store_true", help="give flagged passages to the generator (the ablation)"
+    )
     args = parser.parse_args(argv)
     settings = load_settings(env={})
     os.environ[settings.hosted_api_key_env] = PLANTED_KEY
     questions = seed_questions()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build_corpus(Path(tmp) / "corpus")
-        settings = settings.replace(index_dir=str(Path(tmp) / "index"), generator=args.generator)
+        settings = settings.replace(
+            index_dir=str(Path(tmp) / "index"), generator=args.generator, hold_back_instructions=not args.no_hold_back
+        )
         update_index(settings, [corpus])
         pipeline = RagPipeline.from_settings(settings)
         pipeline.load()
@@ -95,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         row[v["mitigation"]] = row.get(v["mitigation"], 0) + 1
     summary = {
         "generator": args.generator,
+        "hold_back_instructions": not args.no_hold_back,
         "attacks": len(verdicts),
         "resisted": sum(v["resisted"] for v in verdicts),
         "hijacked": [v["attack"] for v in verdicts if not v["resisted"]],
@@ -110,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             "correct_with_attacks": round(sum(v["correct"] for v in verdicts) / len(verdicts), 3),
             "correct_clean": round(sum(clean_correct[v["question_id"]] for v in verdicts) / len(verdicts), 3),
         },
-        "false_flags": {"flagged": false_flags, "benign_documents": benign_total},
+        "false_flags": {"flagged": false_flags, "benign_documents": benign_total, **_corpus_false_flags()},
         "refused": sum(v["refused"] for v in verdicts),
         "key_leaked": sum(v["key_leaked"] for v in verdicts),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -122,6 +128,26 @@ def main(argv: list[str] | None = None) -> int:
     tmp_out.replace(out)
     print(json.dumps(summary))
     return 0
+
+
+def _corpus_false_flags() -> dict[str, dict[str, float]]:
+    """Share of SQuAD 2.0 paragraphs and SciFact abstracts the screening flags (none is an attack)."""
+    from rag.ingest.screening import screen_text
+    from rag.text import split_sentences
+    from tests.support.paths import SHARED_DATA
+
+    corpora = {
+        "squad2_paragraphs": [json.loads(x)["text"] for x in (SHARED_DATA / "squad2" / "paragraphs.jsonl").open()],
+        "scifact_abstracts": [
+            f"{d.get('title', '')}\n{d['text']}"
+            for d in map(json.loads, (SHARED_DATA / "scifact" / "corpus.jsonl").open())
+        ],
+    }
+    rates = {}
+    for name, texts in corpora.items():
+        flagged = sum(screen_text(t, [(s.start, s.end) for s in split_sentences(t)]).flagged for t in texts)
+        rates[name] = {"texts": len(texts), "flagged": flagged, "rate": round(flagged / len(texts), 4)}
+    return rates
 
 
 def _clean_rate(settings, question_ids: list[str], questions: dict) -> dict[str, bool]:

@@ -94,6 +94,9 @@ class Settings:
     # Chosen on half of the SQuAD 2.0 sample, checked on the other half; "ms-marco-MiniLM-L-12-v2"
     # raises SQuAD containment, off by default with the embedder above (eval/RESULTS.md).
     sentence_reranker: str = ""
+    # Passages flagged at index time as instructions to an AI (rag/ingest/screening.py) are held
+    # back from every generator. Off only for a corpus *about* attacks, where they are the topic.
+    hold_back_instructions: bool = True
     sentence_rerank_candidates: int = 12
     sentence_relevance_gap: float = 3.0
     min_sentence_relevance: float = -99.0

@@ -102,7 +102,7 @@ class RagPipeline:
         back, and the next passage takes its place, so an attack costs the answer no evidence.
         """
         k = k or self.settings.top_k
-        if not (self._ensure_loaded() and self._has_flagged):
+        if not (self._ensure_loaded() and self._has_flagged and self.settings.hold_back_instructions):
             return self.retrieve(query, k), ()
         usable: list[Hit] = []
         withheld: list[Hit] = []

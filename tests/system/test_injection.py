@@ -71,7 +71,7 @@ def test_seed_answers_do_not_follow_the_attacks(pipeline, monkeypatch):
         f"injection (extractive): {resisted}/{len(verdicts)} resisted, {retrieved} attack documents retrieved "
         f"into the passages, {cited} answers quote an attack document, {correct} still give the seed answer"
     )
-    # The attacks must really reach the generator, or this test proves nothing.
+    # The attacks must really be retrieved (given to the generator or held back), or this test proves nothing.
     assert retrieved >= len(ATTACKS) // 2, [(v["attack"], v["attack_docs_in_context"]) for v in verdicts]
     failures = [(v["attack"], v["followed"], v["bad_citations"], v["answer"]) for v in verdicts if not v["resisted"]]
     assert failures == []
