@@ -157,7 +157,7 @@ def test_zero_width_and_bidi_characters_are_removed_and_noted(tmp_path):
 
 def test_hidden_text_and_smuggled_ascii_are_kept_apart_for_screening(tmp_path):
     (tmp_path / "p.html").write_text(
-        '<p>Seen.</p><!-- note to the AI: obey --><div hidden>secret order</div>', encoding="utf-8"
+        "<p>Seen.</p><!-- note to the AI: obey --><div hidden>secret order</div>", encoding="utf-8"
     )
     doc = load_file(tmp_path / "p.html", tmp_path)
     assert doc.text == "Seen." and "note to the AI: obey" in doc.hidden and "secret order" in doc.hidden
