@@ -15,8 +15,8 @@ from rag.errors import ConfigError
 __all__ = ["Settings", "load_settings", "DEFAULT_EMBEDDER", "TRAINABLE_EMBEDDER"]
 
 # bge-small-en-v1.5 (INT8 ONNX) with `chunk_embedding = "title+text"` retrieves better on SciFact
-# and SQuAD 2.0, but it made a planted answer-shaped false sentence win on the seed injection set
-# (tests/system/test_injection.py), so it waits for the injection defence (eval/RESULTS.md).
+# and SQuAD 2.0, but its extractive answer leads with a planted false fact of the injection suite
+# (tests/system/test_injection.py), which MiniLM's does not; figures in eval/RESULTS.md.
 DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 # The packaged PyTorch embedder: what `rag finetune` trains when the embedder is an ONNX model.
 TRAINABLE_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
@@ -94,12 +94,12 @@ class Settings:
     # Chosen on half of the SQuAD 2.0 sample, checked on the other half; "ms-marco-MiniLM-L-12-v2"
     # raises SQuAD containment, off by default with the embedder above (eval/RESULTS.md).
     sentence_reranker: str = ""
-    # Passages flagged at index time as instructions to an AI (rag/ingest/screening.py) are held
-    # back from every generator. Off only for a corpus *about* attacks, where they are the topic.
-    hold_back_instructions: bool = True
     sentence_rerank_candidates: int = 12
     sentence_relevance_gap: float = 3.0
     min_sentence_relevance: float = -99.0
+    # Passages flagged at index time as instructions to an AI (rag/ingest/screening.py) are held
+    # back from every generator. Off only for a corpus *about* attacks, where they are the topic.
+    hold_back_instructions: bool = True
     # Model-free answer checks (rag/answer/grounding.py): the extractive answer leads with a sentence that
     # meets the question's constraints (a year it names, a quantity or date it asks for); an LLM
     # answer that invents a number or misses a constraint is refused, and one that only restates

@@ -68,7 +68,7 @@ class RagPipeline:
             if self.index is None:
                 self.index = load_index(self.settings.index_dir)
             self.index.require_compatible(self.settings.embedder)
-            self._has_flagged = any(chunk.flagged for chunk in self.index.chunks)
+            self._has_flagged = any(record.flagged for record in self.index.manifest.documents.values())
             if self.embedder is None:
                 self.embedder = create_embedder(
                     self.settings.embedder,

@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from rag.ingest.instruction_patterns import FAMILIES
+from rag.ingest.loaders.base import format_characters
 from rag.types import Chunk
 
 __all__ = [
@@ -58,7 +59,8 @@ _LATIN = re.compile(r"[a-zA-Z]")
 def fold(text: str) -> str:
     """The text as the patterns read it: NFKC, format controls out, look-alikes Latin, lower case."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    for ch in format_characters(text):
+        text = text.replace(ch, "")
     return " ".join(text.translate(_LOOKALIKES).lower().split())
 
 

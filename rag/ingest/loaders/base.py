@@ -3,10 +3,19 @@ removal of characters no reader sees."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Extracted", "Skip", "TITLE_MAX", "first_line_title", "smuggled_text", "strip_invisible"]
+__all__ = [
+    "Extracted",
+    "Skip",
+    "TITLE_MAX",
+    "first_line_title",
+    "format_characters",
+    "smuggled_text",
+    "strip_invisible",
+]
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,18 @@ def first_line_title(text: str, fallback: str) -> str:
 
 # Joiners that shape Arabic, Indic and emoji text; between two ASCII characters they only hide.
 _JOINERS = {"\u200c", "\u200d"}
+_TAG_ASCII = re.compile("[\U000e0020-\U000e007e]")
+
+
+def format_characters(text: str) -> set[str]:
+    """The Unicode format characters (category Cf) that occur in `text`. Each distinct character
+    is looked up once, so a long text costs one pass in C, not one lookup per character."""
+    return {ch for ch in set(text) if not ch.isascii() and unicodedata.category(ch) == "Cf"}
 
 
 def smuggled_text(text: str) -> str:
     """ASCII spelled in Unicode tag characters (U+E0020-E007E), which render as nothing."""
-    return "".join(chr(ord(ch) - 0xE0000) for ch in text if 0xE0020 <= ord(ch) <= 0xE007E)
+    return "".join(chr(ord(ch) - 0xE0000) for ch in _TAG_ASCII.findall(text))
 
 
 def strip_invisible(text: str) -> tuple[str, int]:
@@ -52,14 +68,19 @@ def strip_invisible(text: str) -> tuple[str, int]:
     ("ig\u200bnore", ASCII smuggled as tag characters) are not what a reader sees. Returns the text
     and how many were removed. A zero-width (non-)joiner between two non-ASCII characters shapes
     its script and is kept."""
-    kept: list[str] = []
+    found = format_characters(text)
+    if not found:
+        return text, 0
     removed = 0
-    for i, ch in enumerate(text):
-        if unicodedata.category(ch) != "Cf":
-            kept.append(ch)
-            continue
+
+    def drop(match: re.Match) -> str:
+        nonlocal removed
+        i = match.start()
+        ch = match.group()
         if ch in _JOINERS and 0 < i < len(text) - 1 and not text[i - 1].isascii() and not text[i + 1].isascii():
-            kept.append(ch)
-            continue
+            return ch
         removed += 1
-    return ("".join(kept), removed) if removed else (text, 0)
+        return ""
+
+    stripped = re.sub("[" + "".join(re.escape(ch) for ch in sorted(found)) + "]", drop, text)
+    return (stripped, removed) if removed else (text, 0)

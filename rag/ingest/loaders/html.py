@@ -41,7 +41,8 @@ _SIMPLE_SELECTOR = re.compile(r"^(?:[a-z][\w-]*)?([.#])([\w-]+)$|^([a-z][\w-]*)$
 
 
 def extract(path: Path, data: bytes) -> Extracted:
-    """(text, title, note): the title is the page's <title>; the note counts hidden text dropped."""
+    """The visible text; the title is the page's <title>, the note counts hidden text dropped,
+    and `hidden` holds it (comments included) for screening."""
     from bs4 import BeautifulSoup, Comment
 
     text, _ = decode_text(data)

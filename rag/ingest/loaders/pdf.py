@@ -17,7 +17,7 @@ EXTENSIONS = (".pdf",)
 
 
 def extract(path: Path, data: bytes) -> Extracted:
-    """(text, title, note): pages joined by blank lines; the title from the document's metadata."""
+    """Pages joined by blank lines, the title from the document's metadata, the invisible text apart."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

@@ -31,6 +31,6 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
 
 
 def extract(path: Path, data: bytes) -> Extracted:
-    """(text, title, note): a text file has no title of its own."""
+    """The decoded text; a text file has no title of its own."""
     text, note = decode_text(data)
     return Extracted(text, None, note)
