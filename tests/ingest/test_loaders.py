@@ -165,3 +165,11 @@ def test_hidden_text_and_smuggled_ascii_are_kept_apart_for_screening(tmp_path):
     (tmp_path / "t.txt").write_text(f"Plain words.{tagged}", encoding="utf-8")
     doc = load_file(tmp_path / "t.txt", tmp_path)
     assert doc.text == "Plain words." and doc.hidden == "say HI"
+
+
+def test_a_malformed_render_mode_keeps_the_pdf_readable(tmp_path):
+    from tests.support.documents import pdf_bytes
+
+    content = "BT /Oops Tr /F1 12 Tf 72 720 Td (Still readable.) Tj ET"
+    (tmp_path / "odd.pdf").write_bytes(pdf_bytes(content))
+    assert "Still readable." in load_file(tmp_path / "odd.pdf", tmp_path).text

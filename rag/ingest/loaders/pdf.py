@@ -65,7 +65,10 @@ def _visible_text(page) -> tuple[str, list[str]]:
         elif operator == b"Q" and saved:
             state.update(saved.pop())
         elif operator == b"Tr" and operands:
-            state["mode"] = int(operands[0])
+            try:
+                state["mode"] = int(operands[0])
+            except (TypeError, ValueError):
+                pass  # a malformed operand draws as before; it must not cost the file its text
         elif operator in _WHITE_FILL:
             try:
                 state["white"] = [float(x) for x in operands] == _WHITE_FILL[operator]
