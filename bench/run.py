@@ -204,6 +204,52 @@ def bench_latency(rounds: int) -> dict:
     }
 
 
+def bench_verifier(rounds: int) -> dict:
+    """The claim verifier: ms per (claim, passage) pair on seed chunks (a sentence of one chunk
+    against that chunk and against the next), and what checking every sentence adds to an
+    extractive answer on the seed questions (the answer's `verify` milestone minus `generate`)."""
+    from rag.models.verifier import create_verifier
+
+    settings = load_settings(overrides={"generator": "extractive", "verify_answers": True})
+    update_index(settings)
+    pipeline = RagPipeline.from_settings(settings)
+    pipeline.load()
+    chunks = pipeline.index.chunks[:100]
+    verifier = create_verifier(settings.verifier, settings.model_threads)
+    pairs = []
+    for i, chunk in enumerate(chunks):
+        claim = chunk.sentences[0].text if chunk.sentences else chunk.text[:120]
+        pairs += [(claim, chunk.text), (claim, chunks[(i + 1) % len(chunks)].text)]
+    verifier.probability(*pairs[0])
+    pair_ms = []
+    for claim, passage in pairs:
+        t = time.perf_counter()
+        verifier.probability(claim, passage)
+        pair_ms.append((time.perf_counter() - t) * 1000)
+    questions = [
+        json.loads(line)["question"]
+        for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    pipeline.ask(questions[0])
+    added, sentences = [], []
+    for _ in range(rounds):
+        for q in questions:
+            answer = pipeline.ask(q)
+            if "verify" in answer.timings_ms:
+                added.append(answer.timings_ms["verify"] - answer.timings_ms["generate"])
+                sentences.append(len(answer.verdicts))
+    return {
+        "verifier": settings.verifier,
+        "pair": {**_percentiles(pair_ms), "pairs": len(pair_ms)},
+        "answer_check_extractive": {
+            **_percentiles(added),
+            "answers": len(added),
+            "mean_sentences": round(sum(sentences) / max(1, len(sentences)), 2),
+        },
+    }
+
+
 def bench_generation(n_questions: int) -> dict:
     """Local LLM: time to first token, total time, prompt and answer tokens, tokens/s (warm model)."""
     from rag.answer.generators import local_generator_available
@@ -293,6 +339,7 @@ def main() -> None:
         },
         "indexing": bench_indexing(args.docs, {}),
         "latency": bench_latency(args.rounds),
+        "verifier": bench_verifier(args.rounds),
         "generation_local": bench_generation(args.generation_questions)
         if args.generation_questions
         else {"skipped": "--generation-questions 0"},

@@ -120,7 +120,7 @@ def tune_overlap(items: list[dict], embedder) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--judge", choices=("overlap", "llm", "nli"), default="overlap")
+    parser.add_argument("--judge", choices=("verifier", "overlap", "llm", "nli"), default="overlap")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--limit", type=int, default=40, help="items for llm/nli, taken from the held-out half")
     parser.add_argument("--nli-model")
@@ -137,6 +137,13 @@ def main() -> int:
     if args.judge == "overlap":
         result = tune_overlap(items, embedder)
         name = "overlap"
+    elif args.judge == "verifier":
+        # Nothing of the verifier was tuned on HaluEval QA (its threshold comes from its own
+        # validation pairs), so every item measures it.
+        judge = create_judge("verifier", settings, embedder)
+        result = calibrate(judge, items)
+        result.update({"judge": judge.name, "measured_on": f"items 1-{len(items)}", "claim": "question + answer"})
+        name = judge.name
     else:
         judge = create_judge(args.judge, settings, embedder, nli_model=args.nli_model)
         subset = items[SPLIT : SPLIT + args.limit]

@@ -105,6 +105,13 @@ class Settings:
     # answer that invents a number or misses a constraint is refused, and one that only restates
     # the question is replaced by the extractive answer.
     grounding_check: bool = True
+    # Claim verifier (rag/models/verifier.py): "claim-verifier" is the one trained for this project
+    # and shipped with it (docs/verifier.md), or a folder with its verifier.json and idf.json.
+    verifier: str = "claim-verifier"
+    # Check every answer sentence with the verifier against the passages it cites (Answer.verdicts).
+    # Off by default: the shipped verifier catches changed numbers, names, negations and directions
+    # but marks most reworded (correct) sentences unsupported (eval/RESULTS.md).
+    verify_answers: bool = False
     # LLM generators.
     max_tokens: int = 256
     # LLM generators read only the passages' best sentences, about this many tokens of them

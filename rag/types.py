@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rag.text import Sentence, split_sentences
 
 __all__ = [
+    "SentenceVerdict",
     "Document",
     "Chunk",
     "Hit",
@@ -169,12 +170,38 @@ _TIMING_LABELS = (
     ("retrieve", "retrieval"),
     ("quick", "quick answer"),
     ("first_token", "first token"),
+    ("verify", "verified"),
     ("total", "total"),
 )
 
 
 def _duration(ms: float) -> str:
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+@dataclass(frozen=True)
+class SentenceVerdict:
+    """The claim verifier's verdict on one answer sentence.
+
+    Attributes:
+        sentence: the sentence as shown, markers included.
+        markers: the passage numbers it cites (none: it was checked against every passage).
+        score: P(supported) by the best of those passages.
+        supported: the score reached the verifier's threshold.
+    """
+
+    sentence: str
+    markers: tuple[int, ...]
+    score: float
+    supported: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "sentence": self.sentence,
+            "markers": list(self.markers),
+            "score": self.score,
+            "supported": self.supported,
+        }
 
 
 @dataclass(frozen=True)
@@ -212,6 +239,12 @@ class Answer:
     # Passages retrieved but held back from the generator: they read as instructions to an AI
     # (`Chunk.flags`). Shown to users as such, never numbered, quoted or cited.
     withheld: tuple[Hit, ...] = ()
+    # The claim verifier's verdict per answer sentence (empty when refused or verification is off).
+    verdicts: tuple[SentenceVerdict, ...] = ()
+
+    @property
+    def unsupported(self) -> tuple[SentenceVerdict, ...]:
+        return tuple(v for v in self.verdicts if not v.supported)
 
     def to_dict(self) -> dict:
         """JSON-ready form, the shape written by `rag batch` and `rag ask --json`."""
@@ -262,6 +295,7 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "notes": list(self.notes),
             "uncited": list(self.uncited),
+            "verdicts": [v.to_dict() for v in self.verdicts],
             "search_query": self.search_query,
             "quick_answer": None if self.quick is None else self.quick.quick_dict(),
             "usage": dict(self.usage),

@@ -67,5 +67,8 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
             # Unit tests rank sentences with the fake embedder alone; the packaged cross-encoder
             # is exercised by the slow tests.
             "sentence_reranker": "",
+            # Likewise the verifier: tests/answer/test_verification.py injects a fake, the system
+            # tests run the shipped one.
+            "verify_answers": False,
         },
     )

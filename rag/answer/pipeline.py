@@ -13,10 +13,13 @@ from rag.answer.generators.base import Streamed, finish_generation
 from rag.answer.generators.extractive import ExtractiveGenerator
 from rag.answer.grounding import check_answer
 from rag.answer.refusal import RefusalEvidence, threshold_for
+from rag.answer.verification import verify_answer
 from rag.config import Settings
+from rag.errors import ModelNotFoundError
 from rag.index.generations import StoredIndex, load_index
 from rag.models.cross_encoders import create_reranker
 from rag.models.embedders import Embedder, create_embedder
+from rag.models.verifier import Verifier, create_verifier
 from rag.retrieve.followup import standalone_query
 from rag.retrieve.retriever import RetrievalOptions, Retriever, clean_query
 from rag.types import REFUSAL_TEXT, Answer, FinalAnswer, Hit, QuickAnswer, StreamEvent, TextPiece
@@ -46,6 +49,8 @@ class RagPipeline:
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
     _extractive: ExtractiveGenerator | None = field(default=None, init=False, repr=False)
     _has_flagged: bool = field(default=False, init=False, repr=False)
+    verifier: Verifier | None = None
+    _verifier_problem: str = field(default="", init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RagPipeline:
@@ -90,6 +95,32 @@ class RagPipeline:
             assert self.embedder is not None
             self.generator = create_generator(self.settings, self.embedder)
         return self.generator
+
+    def _claim_verifier(self) -> Verifier | None:
+        """The verifier of the `verifier` setting, loaded once; None (with the reason kept for the
+        answer's notes) when it cannot be, so answers still come."""
+        if self.verifier is None and not self._verifier_problem:
+            try:
+                self.verifier = create_verifier(self.settings.verifier, self.settings.model_threads)
+            except ModelNotFoundError as exc:
+                self._verifier_problem = f"answer sentences not verified: {exc}"
+        return self.verifier
+
+    def _verdicts(self, question: str, text: str, hits: list[Hit]) -> tuple[tuple, tuple[str, ...]]:
+        verifier = self._claim_verifier()
+        if verifier is None:
+            return (), (self._verifier_problem,)
+        try:
+            verdicts = verify_answer(text, hits, verifier, question)
+        except ModelNotFoundError as exc:
+            return (), (f"answer sentences not verified: {exc}",)
+        unsupported = sum(not v.supported for v in verdicts)
+        note = (
+            (f"{unsupported} of {len(verdicts)} sentences not supported by the passages they cite",)
+            if unsupported
+            else ()
+        )
+        return verdicts, note
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """Top-k passages for the question, best first."""
@@ -158,24 +189,34 @@ class RagPipeline:
         timings: dict[str, float],
         started: float,
         search_query: str | None,
+        verify: bool = False,
         **extra,
     ) -> Answer:
-        """An `Answer` with citations resolved against the passages as retrieved (untrimmed);
-        `timings["total"]` is taken once they are."""
+        """An `Answer` with citations resolved against the passages as retrieved (untrimmed), and
+        with `verify`, every sentence checked by the verifier; `timings["total"]` is taken last."""
         cited = resolve_citations(generation.text, hits) if not generation.refused else None
+        text = cited.text if cited else generation.text
+        verdicts, verdict_notes = (), ()
+        if verify and cited and self.settings.verify_answers:
+            verdicts, verdict_notes = self._verdicts(question, text, hits)
+            timings["verify"] = (time.perf_counter() - started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(
             question=question,
-            text=cited.text if cited else generation.text,
+            text=text,
             refused=generation.refused,
             citations=cited.citations if cited else (),
             passages=tuple(hits),
             generator=generator,
             timings_ms=timings,
-            notes=generation.notes + (cited.notes if cited else ()) + _withheld_note(extra.get("withheld", ())),
+            notes=generation.notes
+            + (cited.notes if cited else ())
+            + verdict_notes
+            + _withheld_note(extra.get("withheld", ())),
             uncited=cited.uncited if cited else (),
             search_query=search_query,
             removed_citations=cited.removed if cited else (),
+            verdicts=verdicts,
             **extra,
         )
 
@@ -280,6 +321,7 @@ class RagPipeline:
             timings,
             started,
             search_query,
+            verify=True,
             quick=quick,
             usage=usage,
             extractive_stands=stands,

@@ -30,8 +30,8 @@ def claim_text(question: str, answer: str) -> str:
     """The claim judged for a QA pair: the answer alone, as answer sentences are judged in `rag eval`.
 
     Prefixing the question (whose words come from the evidence) drowned the answer's own words:
-    the overlap judge separated far worse that way (eval/RESULTS.md). `question` is kept
-    in the signature for judges that may want it.
+    the overlap judge separated far worse that way (eval/RESULTS.md). The question goes to the
+    judge apart (`Judge.judge(..., question=)`), for the verifier, which reads the two together.
     """
     return answer.strip()
 
@@ -47,7 +47,7 @@ def calibrate(
     correct = 0
     for n, item in enumerate(items, start=1):
         for answer, label in ((item["right_answer"], True), (item["hallucinated_answer"], False)):
-            verdict = judge.judge(claim_text(item["question"], answer), [item["knowledge"]])
+            verdict = judge.judge(claim_text(item["question"], answer), [item["knowledge"]], question=item["question"])
             scores.append(verdict.score)
             labels.append(label)
             correct += verdict.supported == label

@@ -4,6 +4,11 @@ Fields (one JSON object per line): `id`, `question` (RAGAS: `user_input`), optio
 (list of acceptable short answers, or one string), `reference` (long-form reference answer),
 `sources` (document ids that hold the answer), `relevant_chunk_ids`, `reference_contexts`
 (RAGAS: passage texts that hold the answer), `answerable` (false = not in the documents).
+
+A line may instead bring an answer already written by some system, to be scored without answering
+again: `answer` (RAGAS: `response`), the passages it was written from as `contexts` (RAGAS:
+`retrieved_contexts`), `[n]` markers in it pointing into them, and optionally `refused`. A file
+holds one kind of line or the other.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 from rag.errors import InputError
 from rag.jsonl import iter_jsonl_objects
 
-__all__ = ["EvalItem", "read_eval_items", "write_batch_questions"]
+__all__ = ["EvalItem", "read_eval_items", "write_batch_questions", "external_record"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +33,17 @@ class EvalItem:
     relevant_chunk_ids: tuple[str, ...] = ()
     reference_contexts: tuple[str, ...] = ()
     answerable: bool = True
+    # An answer written elsewhere (None: the pipeline answers the question).
+    response: str | None = None
+    contexts: tuple[str, ...] = ()
+    refused: bool = False
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        record = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if self.response is None:
+            for key in ("response", "contexts", "refused"):
+                record.pop(key)
+        return record
 
 
 def _text_list(record: dict, key: str, where: str) -> tuple[str, ...]:
@@ -61,6 +74,15 @@ def _parse(record: object, where: str) -> EvalItem:
     answerable = record.get("answerable", True)
     if not isinstance(answerable, bool):
         raise InputError(f"{where}: 'answerable' must be true or false, got {answerable!r}")
+    response = record.get("answer", record.get("response"))
+    if response is not None and not isinstance(response, str):
+        raise InputError(f"{where}: 'answer' (or 'response') must be text")
+    contexts = record.get("contexts", record.get("retrieved_contexts"))
+    if contexts is not None and response is None:
+        raise InputError(f"{where}: 'contexts' given without the 'answer' (or 'response') written from them")
+    refused = record.get("refused", False)
+    if not isinstance(refused, bool):
+        raise InputError(f"{where}: 'refused' must be true or false, got {refused!r}")
     return EvalItem(
         id=qid,
         question=question.strip(),
@@ -70,6 +92,9 @@ def _parse(record: object, where: str) -> EvalItem:
         relevant_chunk_ids=_text_list(record, "relevant_chunk_ids", where),
         reference_contexts=_text_list(record, "reference_contexts", where),
         answerable=answerable,
+        response=response,
+        contexts=_text_list(record, "contexts" if "contexts" in record else "retrieved_contexts", where),
+        refused=refused,
     )
 
 
@@ -89,6 +114,12 @@ def read_eval_items(path: Path) -> list[EvalItem]:
         if item.id in seen:
             raise InputError(f"{where}: duplicate id {item.id!r}")
         seen.add(item.id)
+        if items and (item.response is None) != (items[0].response is None):
+            first = "answers to score" if items[0].response is not None else "questions to answer"
+            raise InputError(
+                f"{where}: the file starts with {first} but this line is not; put questions to answer "
+                "and answers to score (lines with 'answer'/'response') in separate files"
+            )
         items.append(item)
     if not items:
         raise InputError(f"{path}: no questions in the file")
@@ -101,3 +132,24 @@ def write_batch_questions(items: list[EvalItem], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text("".join(json.dumps(item.to_dict(), ensure_ascii=False) + "\n" for item in items), encoding="utf-8")
     tmp.replace(path)
+
+
+def external_record(item: EvalItem) -> dict:
+    """An answer written by another system, in the shape `rag batch` writes: its contexts become
+    ranked passages `context-1`…, its in-range `[n]` markers citations of them."""
+    from rag.text import marker_numbers
+
+    passages = [
+        {"rank": n, "chunk_id": f"context-{n}", "doc_id": "", "source": "", "score": None, "text": text}
+        for n, text in enumerate(item.contexts, start=1)
+    ]
+    markers = sorted({m for m in marker_numbers(item.response or "") if 1 <= m <= len(passages)})
+    return {
+        "id": item.id,
+        "question": item.question,
+        "answer": item.response or "",
+        "refused": item.refused,
+        "generator": "external",
+        "passages": passages,
+        "citations": [{"marker": m, "chunk_id": f"context-{m}", "quote": ""} for m in markers],
+    }

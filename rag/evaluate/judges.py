@@ -5,6 +5,7 @@ A judge returns a `Verdict` (score in [0, 1], supported or not). Three kinds:
   in the evidence, and embedding similarity to the best evidence sentence.
 - `LLMJudge`: the local or hosted generator's model with the fixed prompt `rag/prompts/judge.md`, greedy.
 - `NLIJudge`: a sentence-transformers CrossEncoder NLI model from a path (entailment probability).
+- `VerifierJudge`: our own claim verifier (`rag.models.verifier`), P(supported) with the question.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from rag.models.embedders import Embedder
 from rag.text import content_words, split_sentences
 from rag.types import Chunk
 
-__all__ = ["Verdict", "Judge", "OverlapJudge", "LLMJudge", "NLIJudge", "overlap_features", "JUDGES"]
+__all__ = ["Verdict", "Judge", "OverlapJudge", "LLMJudge", "NLIJudge", "VerifierJudge", "overlap_features", "JUDGES"]
 
-JUDGES = ("overlap", "llm", "nli")
+JUDGES = ("overlap", "verifier", "llm", "nli")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z\-']+")
 
@@ -34,9 +35,12 @@ class Verdict:
 
 
 class Judge(Protocol):
+    """Judges a claim against evidence; `question` is the question the claim answers, when known
+    (only the verifier reads it)."""
+
     name: str
 
-    def judge(self, claim: str, evidence: Sequence[Evidence]) -> Verdict: ...
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict: ...
 
 
 def _numbers(text: str) -> set[str]:
@@ -138,7 +142,7 @@ class OverlapJudge:
                 weight += w
         return total / weight if weight else 0.0
 
-    def judge(self, claim: str, evidence: Sequence[Evidence]) -> Verdict:
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
         if not claim.strip() or not any(e.strip() for e in evidence_texts(evidence)):
             return Verdict(0.0, False)
         features = overlap_features(claim, evidence)
@@ -164,7 +168,7 @@ class LLMJudge:
         passages = "\n\n".join(fence(e) for e in evidence)
         return [{"role": "user", "content": self.template.replace("{evidence}", passages).replace("{claim}", claim)}]
 
-    def judge(self, claim: str, evidence: Sequence[Evidence]) -> Verdict:
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
         evidence = evidence_texts(evidence)
         if not claim.strip() or not any(e.strip() for e in evidence):
             return Verdict(0.0, False)
@@ -230,7 +234,7 @@ class NLIJudge:
                 return index
         raise ModelNotFoundError(f"NLI model {self.model_path!r} has no 'entailment' label ({sorted(labels.values())})")
 
-    def judge(self, claim: str, evidence: Sequence[Evidence]) -> Verdict:
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
         evidence = evidence_texts(evidence)
         if not claim.strip() or not any(e.strip() for e in evidence):
             return Verdict(0.0, False)
@@ -244,9 +248,32 @@ class NLIJudge:
         return Verdict(score, score >= self.threshold)
 
 
+class VerifierJudge:
+    """Our claim verifier: the best P(supported) of the evidence passages (or of them read together).
+
+    Args:
+        verifier: a `rag.models.verifier.Verifier` (loaded on first use).
+        use_question: pass the question the claim answers to the verifier.
+    """
+
+    name = "verifier"
+
+    def __init__(self, verifier, use_question: bool = True) -> None:
+        self.verifier = verifier
+        self.use_question = use_question
+
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
+        support = self.verifier.support(claim, evidence_texts(evidence), question if self.use_question else "")
+        return Verdict(support.score, support.supported)
+
+
 def create_judge(name: str, settings, embedder: Embedder | None, nli_model: str | None = None) -> Judge:
-    """The judge called `name` ("overlap", "llm" or "nli"); "llm" uses the hosted model when the
-    generator setting is "hosted", else the local one."""
+    """The judge called `name` ("overlap", "verifier", "llm" or "nli"); "llm" uses the hosted model
+    when the generator setting is "hosted", else the local one."""
+    if name == "verifier":
+        from rag.models.verifier import create_verifier
+
+        return VerifierJudge(create_verifier(settings.verifier, settings.model_threads))
     if name == "overlap":
         # The weights and threshold calibrated on HaluEval, so the report's calibration figures
         # describe the judge that produced its scores.

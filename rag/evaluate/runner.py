@@ -13,7 +13,7 @@ from pathlib import Path
 from rag.config import Settings
 from rag.errors import GeneratorError, InputError
 from rag.evaluate.calibration_store import CALIBRATION_FILE, load_calibration
-from rag.evaluate.dataset import EvalItem, read_eval_items, write_batch_questions
+from rag.evaluate.dataset import EvalItem, external_record, read_eval_items, write_batch_questions
 from rag.evaluate.judges import Judge, NLIJudge, create_judge
 from rag.evaluate.report import summarize, write_report
 from rag.evaluate.scoring import score_item
@@ -78,6 +78,7 @@ def score_answers(
                     for p in answer.get("passages", [])
                 ],
                 **scored,
+                "faithfulness": scored["metrics"].get("faithfulness"),
             }
         )
         if bar:
@@ -97,13 +98,18 @@ def run_eval(
     pipeline=None,
     calibration_file: Path | Traversable = CALIBRATION_FILE,
 ) -> EvalResult:
-    """Answer (skipping ids already answered in `out`), score and write the report into `out`."""
+    """Answer (skipping ids already answered in `out`), score and write the report into `out`.
+
+    A file of answers written elsewhere (`answer`/`response` with `contexts`) is scored as it is:
+    no index is read and no generator is called."""
     from rag.answer.batch import run_batch
     from rag.answer.pipeline import RagPipeline
 
     items = read_eval_items(questions)
     if judge_name == "nli":
         NLIJudge(nli_model)  # fail before answering anything when no model path is given
+    if items[0].response is not None:
+        return _score_external(items, questions, out, settings, judge_name, nli_model, progress, calibration_file)
     write_batch_questions(items, out / "questions.jsonl")
     pipeline = pipeline or RagPipeline.from_settings(settings)
     batch = run_batch(out / "questions.jsonl", out / "answers.jsonl", pipeline.ask, progress=progress)
@@ -129,3 +135,33 @@ def run_eval(
     }
     write_report(records, summary, metadata, out)
     return EvalResult(out, summary, batch.answered, batch.skipped_done)
+
+
+def _score_external(
+    items: list[EvalItem],
+    questions: Path,
+    out: Path,
+    settings: Settings,
+    judge_name: str,
+    nli_model: str | None,
+    progress: bool,
+    calibration_file: Path | Traversable,
+) -> EvalResult:
+    from rag.models.embedders import create_embedder
+
+    embedder = create_embedder(settings.embedder, settings.embed_batch_size, settings.device, settings.model_threads)
+    judge = create_judge(judge_name, settings, embedder, nli_model=nli_model)
+    answers = {item.id: external_record(item) for item in items}
+    k = max([len(item.contexts) for item in items] + [1])
+    records = score_answers(items, answers, judge, embedder, k, progress=progress)
+    judge_info = {"name": judge.name, "calibration": load_calibration(calibration_file).get(judge.name)}
+    summary = summarize(records, judge_info, k)
+    metadata = {
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "questions": str(questions),
+        "generator": "external (answers read from the file)",
+        "embedder": settings.embedder,
+        "python": platform.python_version(),
+    }
+    write_report(records, summary, metadata, out)
+    return EvalResult(out, summary, 0, 0)

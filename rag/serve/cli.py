@@ -141,6 +141,11 @@ def _print_answer(answer: Answer, streamed: str | None = None) -> None:
         print()
     for sentence in answer.uncited:
         print(f"  (no citation: {sentence})")
+    if answer.verdicts:
+        print("\nChecked sentence by sentence:")
+        for v in answer.verdicts:
+            mark = "supported" if v.supported else "NOT SUPPORTED"
+            print(f"  {mark:>13} {v.score:.2f}  {v.sentence}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:

@@ -1,6 +1,7 @@
 """The evaluation subcommands (answers and retrieval); registered by `rag.serve.cli`.
 
-- `rag eval QUESTIONS.jsonl [--out DIR] [--judge overlap|llm|nli] [-g GEN] [-k K]`
+- `rag eval QUESTIONS.jsonl [--out DIR] [--judge overlap|verifier|llm|nli] [-g GEN] [-k K]` (a file
+  of answers written elsewhere, RAGAS `response` + `retrieved_contexts`, is scored without answering)
 - `rag eval compare RUN_A RUN_B` (also `rag eval-compare RUN_A RUN_B`)
 - `rag eval-retrieval --beir DIR [--split S] [--finetune-split S]` (retrieval on a BEIR dataset, `rag.evaluate.beir`)
 """
@@ -26,11 +27,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "eval",
         help="answer and score a question file; `rag eval compare RUN_A RUN_B` compares two runs",
         description="Answer every question through the pipeline (resumable), score it and write a report. "
+        "A file whose lines already carry an answer (`answer`/`response` with `contexts`/`retrieved_contexts`) "
+        "is scored as it is, without answering. "
         "`rag eval compare RUN_A RUN_B` shows per-metric differences with paired-bootstrap significance.",
     )
     p.add_argument("target", nargs="+", metavar="QUESTIONS.jsonl | compare RUN_A RUN_B")
     p.add_argument("--out", help="run folder (default eval/runs/<UTC stamp>/); re-using one skips answered ids")
-    p.add_argument("--judge", choices=("overlap", "llm", "nli"), default="overlap", help="faithfulness judge")
+    p.add_argument(
+        "--judge",
+        choices=("overlap", "verifier", "llm", "nli"),
+        default="overlap",
+        help="faithfulness judge (verifier: the shipped claim verifier, docs/verifier.md)",
+    )
     p.add_argument(
         "--nli-model", default=os.environ.get("RAG_NLI_MODEL"), help="CrossEncoder NLI model path (judge nli)"
     )

@@ -25,7 +25,7 @@ from rag.serve.ui import (
     sources_html,
     validate_upload,
 )
-from rag.types import REFUSAL_TEXT, Answer, Chunk, Citation, Hit
+from rag.types import REFUSAL_TEXT, Answer, Chunk, Citation, Hit, SentenceVerdict
 from tests.support.fakes import HashEmbedder
 
 EXTRACTIVE = ChatOptions(generator="extractive")
@@ -137,6 +137,23 @@ def test_sources_html_marks_uncited_and_removed_citations_and_query():
     assert text.startswith(answer.text) and "1 sentence without a valid citation" in text
     assert "1 invalid citation removed" in text
     assert chat_text(_answer()) == _answer().text
+
+
+def test_unsupported_sentences_are_marked_in_the_chat_and_the_sources():
+    text = "Ming Ming said <policy> will turn active [1]. He was born on Mars [2]."
+    verdicts = (
+        SentenceVerdict("Ming Ming said <policy> will turn active [1].", (1,), 0.97, True),
+        SentenceVerdict("He was born on Mars [2].", (2,), 0.03, False),
+    )
+    answer = _answer(text=text, verdicts=verdicts)
+    chat = chat_text(answer)
+    assert "He was born on Mars [2]. ⚠" in chat and "active [1]. ⚠" not in chat
+    assert "1 sentence (⚠) not supported by the passages cited" in chat
+    page = sources_html(answer)
+    assert "no support in [2] (score 0.03): “He was born on Mars [2].”" in page
+    assert "rag-verified" not in page
+    supported = _answer(verdicts=verdicts[:1])
+    assert "all 1 supported" in sources_html(supported) and chat_text(supported) == supported.text
 
 
 def test_sources_html_quote_found_by_text_when_offsets_disagree():

@@ -88,3 +88,27 @@ class KeywordReranker:
         self.pairs.extend((query, p) for p in passages)
         counts = [sum(k in p.lower() for k in self.keywords) for p in passages]
         return np.array([c if c else -self.penalty for c in counts], dtype=np.float32)
+
+
+class WordVerifier:
+    """A claim-verifier stand-in: supported when `share` of the claim's words are in one passage;
+    the (claim, passages) it read are recorded."""
+
+    name = "word-verifier"
+    threshold = 0.5
+
+    def __init__(self, share: float = 0.8) -> None:
+        self.share = share
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def support(self, claim, passages, question="", sentences=None):
+        from rag.models.verifier import Support
+
+        self.calls.append((claim, tuple(passages)))
+        words = set(_WORD.findall(claim.lower()))
+        best, best_index = 0.0, None
+        for index, passage in enumerate(passages):
+            found = len(words & set(_WORD.findall(passage.lower()))) / max(1, len(words))
+            if best_index is None or found > best:
+                best, best_index = found, index
+        return Support(round(best, 6), best >= self.share, best_index)

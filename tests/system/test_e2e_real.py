@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
 
 CITIC_FILE = "000_8ffd45b442800ac1.txt"
 # The extractive generator here; the local LLM has its own tests in tests/answer/generators/test_local.py.
+# Answer sentences checked by the shipped verifier (off by default).
+VERIFY = {"RAG_VERIFY_ANSWERS": "1"}
 OFFLINE_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAG_GENERATOR": "extractive"}
 
 
@@ -56,13 +58,16 @@ def test_citic_question_retrieves_and_cites_the_right_article(workdir):
     question = "Who is the chief economist at CITIC Securities?"
     hits = json.loads(rag("search", question, "--json", cwd=workdir).stdout)
     assert CITIC_FILE in [h["source"] for h in hits[:3]]
-    answer = json.loads(rag("ask", question, "--json", cwd=workdir).stdout)
+    answer = json.loads(rag("ask", question, "--json", cwd=workdir, env=VERIFY).stdout)
     assert not answer["refused"]
     assert "Ming Ming" in answer["answer"]
     assert "[" in answer["answer"]
     assert any(c["source"] == CITIC_FILE and "Ming Ming" in c["quote"] for c in answer["citations"])
-    plain = rag("ask", question, cwd=workdir).stdout
+    # The shipped verifier checked every sentence: quoted passage sentences are supported.
+    assert answer["verdicts"] and all(v["supported"] for v in answer["verdicts"])
+    plain = rag("ask", question, cwd=workdir, env=VERIFY).stdout
     assert "Sources:" in plain and CITIC_FILE in plain
+    assert "Checked sentence by sentence:" in plain and "NOT SUPPORTED" not in plain
 
 
 def test_search_explain_shows_both_retrievers_and_index_check_covers_bm25(workdir):
@@ -222,6 +227,24 @@ def test_hosted_generator_through_the_cli_against_a_loopback_server(workdir):
         assert "retrieval" in timing and "quick answer" in timing and "first token" in timing and "total" in timing
         trimmed = server.requests[1].body["messages"][-1]["content"]
         assert len(trimmed) < len(user) and "Ming Ming" in trimmed
+    # A sentence the cited passage does not hold is kept, and marked unsupported by the verifier.
+    with FakeServer() as server:
+        planted = answer_text + " Ming Ming also chairs the board of Huawei [1]."
+        server.add(Reply(events=[delta(role="assistant"), delta(planted), delta(finish_reason="stop")]))
+        out = json.loads(
+            rag(
+                "ask",
+                "-g",
+                "hosted",
+                question,
+                "--json",
+                cwd=workdir,
+                env={**env, **VERIFY, "RAG_HOSTED_BASE_URL": server.base_url},
+            ).stdout
+        )
+        assert [v["supported"] for v in out["verdicts"]] == [True, False], out["verdicts"]
+        assert out["verdicts"][1]["sentence"] == "Ming Ming also chairs the board of Huawei [1]."
+        assert any("1 of 2 sentences not supported" in note for note in out["notes"])
     down = rag("ask", "-g", "hosted", question, cwd=workdir, check=False, env={**env, "RAG_HOSTED_MAX_RETRIES": "0"})
     assert down.returncode != 0 and "Traceback" not in down.stderr
     assert "cannot connect" in down.stderr and len(down.stderr.strip().splitlines()) == 1

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE_DATA = ("rag/prompts/system.md", "rag/prompts/answer.md", "rag/prompts/judge.md")
 CALIBRATION = "rag/evaluate/judge_calibration.json"
+VERIFIER = ("rag/models/verifier_model/verifier.json", "rag/models/verifier_model/idf.json")
 DOCS = {
     "lighthouse.txt": (
         "The Bell Rock Lighthouse stands on a reef off the coast of Angus, Scotland. "
@@ -110,7 +111,7 @@ def installed(tmp_path_factory) -> dict:
 
 def test_wheel_ships_the_package_data_and_nothing_from_the_checkout(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    assert set(PACKAGE_DATA) | {CALIBRATION, "rag/__init__.py", "rag/serve/cli.py"} <= names
+    assert set(PACKAGE_DATA) | set(VERIFIER) | {CALIBRATION, "rag/__init__.py", "rag/serve/cli.py"} <= names
     assert not [n for n in names if n.startswith(("tests/", "eval/", "bench/", "seeds/", "prompts/"))]
 
 
@@ -157,7 +158,11 @@ def test_index_and_ask_outside_the_checkout(installed):
     report = json.loads(_run([rag, "--index-dir", index_dir, "index", str(docs), "--json"], tmp, env).stdout)
     assert report["document_count"] == len(DOCS)
 
-    out = _run([rag, "--index-dir", index_dir, "ask", QUESTION, "--generator", "extractive", "--json"], tmp, env)
+    out = _run(
+        [rag, "--index-dir", index_dir, "ask", QUESTION, "--generator", "extractive", "--json"],
+        tmp,
+        {**env, "RAG_VERIFY_ANSWERS": "1"},
+    )
     answer = json.loads(out.stdout)
     assert not answer["refused"], answer
     assert "Robert Stevenson" in answer["answer"]
@@ -166,3 +171,5 @@ def test_index_and_ask_outside_the_checkout(installed):
     assert cited, answer["citations"]
     assert cited[0]["source"] == "lighthouse.txt"
     assert cited[0]["quote"] in DOCS["lighthouse.txt"]
+    # The verifier came from the installed package and checked the answer.
+    assert answer["verdicts"] and not any(n.startswith("answer sentences not verified") for n in answer["notes"])

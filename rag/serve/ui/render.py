@@ -113,6 +113,16 @@ def sources_html(answer: Answer) -> str:
         )
     for sentence in answer.uncited:
         parts.append(f'<p class="rag-warn">⚠ Not supported by a valid citation: “{html.escape(sentence)}”</p>')
+    for verdict in answer.unsupported:
+        where = ", ".join(f"[{m}]" for m in verdict.markers) or "any passage"
+        parts.append(
+            f'<p class="rag-warn rag-unsupported">⚠ The verifier finds no support in {html.escape(where)} '
+            f"(score {verdict.score:.2f}): “{html.escape(verdict.sentence)}”</p>"
+        )
+    if answer.verdicts and not answer.unsupported:
+        parts.append(
+            f'<p class="rag-note rag-verified">✓ Every sentence checked: all {len(answer.verdicts)} supported by the passages they cite.</p>'
+        )
     if answer.extractive_stands and not answer.refused:
         parts.append('<p class="rag-note">The language model wrote no answer; the quoted sentences stand.</p>')
     for marker in answer.removed_citations:
@@ -151,6 +161,13 @@ def chat_text(answer: Answer) -> str:
     """The answer as shown in the chat: the checked text with its [n] markers, plus a warning line
     when sentences lack a valid citation or markers were removed."""
     warnings = []
+    text = answer.text
+    for verdict in answer.unsupported:
+        # The sentence stays, marked where it stands, so the reader sees which one failed.
+        text = text.replace(verdict.sentence, f"{verdict.sentence} ⚠", 1)
+    if answer.unsupported:
+        n = len(answer.unsupported)
+        warnings.append(f"{n} sentence{'s' if n > 1 else ''} (⚠) not supported by the passages cited")
     if answer.uncited:
         n = len(answer.uncited)
         warnings.append(f"{n} sentence{'s' if n > 1 else ''} without a valid citation")
@@ -158,8 +175,8 @@ def chat_text(answer: Answer) -> str:
     if removed:
         warnings.append(f"{len(removed)} invalid citation{'s' if len(removed) > 1 else ''} removed")
     if not warnings:
-        return answer.text
-    return f"{answer.text}\n\n⚠ {'; '.join(warnings)} (see Sources)"
+        return text
+    return f"{text}\n\n⚠ {'; '.join(warnings)} (see Sources)"
 
 
 def hit_rows(hits: Sequence[Hit]) -> list[list]:

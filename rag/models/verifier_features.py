@@ -1,0 +1,226 @@
+"""What the verifier reads in a (claim, evidence) pair: how the claim's words, numbers and names
+align with the evidence, where they conflict (negation, direction, quantifier, order of names),
+and how close the two are in meaning (sentence and token embeddings).
+
+Each feature is a number in about [0, 1]; `FEATURES` fixes their order, which the weights in
+`verifier.json` follow.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.text import split_sentences
+
+__all__ = ["FEATURES", "Aligner", "stems", "numbers"]
+
+FEATURES = (
+    "coverage",
+    "coverage_idf",
+    "missing_idf_max",
+    "missing_count",
+    "answer_coverage",
+    "answer_missing_idf_max",
+    "number_missing",
+    "has_number",
+    "name_missing",
+    "negation_mismatch",
+    "direction_conflict",
+    "quantifier_mismatch",
+    "name_order_swapped",
+    "similarity",
+    "token_precision",
+    "token_weakest",
+    "claim_length",
+)
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z\-']+(?:\s+[A-Z][a-zA-Z\-']+)*")
+_STOP = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being this that
+    these those it its he she they them his her their we our you your i me my what which who whom whose
+    when where why how do does did have has had so than too very can could should would will shall may
+    might must about into over under then there here also just such s t said says say per via
+    according""".split()
+)
+_NEGATION = frozenset("not no never none nor neither without cannot n't nobody nothing".split())
+_UP = frozenset(
+    """rose rise rises rising risen increase increased increases increasing grew grow grows growing
+    growth higher high highest up climbed climb gained gain jumped jump surged surge expanded expand
+    accelerated accelerate more most boost boosted raised raise larger largest bigger rising strengthened
+    improved improve above exceeded over ahead""".split()
+)
+_DOWN = frozenset(
+    """fell fall falls falling fallen decrease decreased decreases decreasing declined decline declines
+    shrank shrink lower low lowest down dropped drop drops slumped slump contracted contract slowed slow
+    less least fewer cut cuts reduced reduce smaller smallest weakened worsened below behind""".split()
+)
+_QUANTIFIERS = frozenset(
+    "all every each some none only first second third fourth last most least majority minority half both".split()
+)
+_NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "twice": "2",
+    "double": "2",
+    "doubled": "2",
+}
+
+_stemmer = None
+
+
+def _stem(word: str) -> str:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return _stemmer.stemWord(word)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().removesuffix("'s") for w in _WORD.findall(text)]
+
+
+def stems(text: str) -> list[str]:
+    """Content words of `text`, lower-cased and stemmed, in order."""
+    return [_stem(w) for w in _words(text) if w not in _STOP and not _NUMBER.fullmatch(w)]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in `text` (digits, or number words), without thousands separators."""
+    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[w] for w in _words(text) if w in _NUMBER_WORDS}
+    return {n[:-2] if n.endswith(".0") else n for n in found}
+
+
+def _names(text: str) -> list[str]:
+    sentences = split_sentences(text)
+    starts = {s.start for s in sentences}
+    return [m.group(0) for m in _NAME.finditer(text) if m.start() not in starts and m.group(0).lower() not in _STOP]
+
+
+def _direction(words: set[str]) -> int:
+    up, down = bool(words & _UP), bool(words & _DOWN)
+    return 1 if up and not down else -1 if down and not up else 0
+
+
+def _negated(words: list[str]) -> bool:
+    return sum(w in _NEGATION or w.endswith("n't") for w in words) % 2 == 1
+
+
+@dataclass
+class Aligner:
+    """Computes `FEATURES` for (claim, evidence) pairs.
+
+    Args:
+        idf: inverse document frequency per stem (unknown stems get `default_idf`).
+        embed: sentence vectors (L2-normalised) for a list of texts; None leaves the embedding
+            features at their neutral value.
+        tokens: per text, the L2-normalised contextual token vectors (special tokens removed).
+    """
+
+    idf: dict[str, float]
+    default_idf: float = 8.0
+    embed: Callable[[list[str]], object] | None = None
+    tokens: Callable[[list[str]], list] | None = None
+
+    def _idf(self, stem: str) -> float:
+        return self.idf.get(stem, self.default_idf)
+
+    def _window(self, claim_stems: set[str], evidence: str, size: int = 2) -> str:
+        """The run of at most `size` evidence sentences that holds the most of the claim's words
+        (the first such run)."""
+        sentences = [s.text for s in split_sentences(evidence)] or [evidence]
+        best, best_hits = sentences[0], -1
+        for i in range(len(sentences)):
+            window = " ".join(sentences[i : i + size])
+            hits = len(claim_stems & set(stems(window)))
+            if hits > best_hits:
+                best, best_hits = window, hits
+        return best
+
+    def features(self, claim: str, evidence: str, question: str = "", vectors: dict | None = None) -> list[float]:
+        claim_stems = set(stems(claim))
+        evidence_stems = set(stems(evidence))
+        missing = claim_stems - evidence_stems
+        weight = sum(self._idf(s) for s in claim_stems)
+        question_stems = set(stems(question)) if question else set()
+        answer_stems = claim_stems - question_stems if question else claim_stems
+        answer_missing = answer_stems - evidence_stems
+        claim_numbers, evidence_numbers = numbers(claim), numbers(evidence)
+        names = _names(claim)
+        lower = evidence.lower()
+        window = self._window(claim_stems, evidence)
+        claim_words, window_words = _words(claim), _words(window)
+        claim_set, window_set = set(claim_words), set(window_words)
+        # Direction and negation are read in the one sentence that matches best: a window of two
+        # may say both.
+        best_sentence = _words(self._window(claim_stems, evidence, size=1))
+        sentence_words = set(best_sentence)
+        claim_direction, window_direction = _direction(claim_set), _direction(sentence_words)
+        quantifiers = (claim_set & _QUANTIFIERS) - window_set
+        in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
+        swapped = 0.0
+        if len(in_window) >= 2:
+            order_claim = sorted(in_window, key=claim.find)
+            order_window = sorted(in_window, key=lambda n: window.lower().find(n.lower()))
+            swapped = float(order_claim != order_window)
+        similarity, precision, weakest = self._embedding_features(claim, window, vectors)
+        return [
+            1 - len(missing) / len(claim_stems) if claim_stems else 1.0,
+            1 - sum(self._idf(s) for s in missing) / weight if weight else 1.0,
+            max((self._idf(s) for s in missing), default=0.0) / 12,
+            min(len(missing), 6) / 6,
+            1 - len(answer_missing) / len(answer_stems) if answer_stems else 1.0,
+            max((self._idf(s) for s in answer_missing), default=0.0) / 12,
+            float(bool(claim_numbers - evidence_numbers)),
+            float(bool(claim_numbers)),
+            sum(n.lower() not in lower for n in names) / len(names) if names else 0.0,
+            float(_negated(claim_words) != _negated(best_sentence)),
+            float(claim_direction * window_direction == -1),
+            min(len(quantifiers), 2) / 2,
+            swapped,
+            similarity,
+            precision,
+            weakest,
+            min(math.log1p(len(claim_stems)) / math.log(30), 1.0),
+        ]
+
+    def _embedding_features(self, claim: str, window: str, vectors: dict | None) -> tuple[float, float, float]:
+        import numpy as np
+
+        vectors = vectors if vectors is not None else {}
+        missing = [t for t in (claim, window) if t not in vectors]
+        if missing and self.embed is not None:
+            sentence = self.embed(missing)
+            token = self.tokens(missing) if self.tokens is not None else [None] * len(missing)
+            for text, vector, token_vectors in zip(missing, sentence, token, strict=True):
+                vectors[text] = (vector, token_vectors)
+        if claim not in vectors or window not in vectors:
+            return 0.5, 0.5, 0.5
+        (claim_vector, claim_tokens), (window_vector, window_tokens) = vectors[claim], vectors[window]
+        similarity = max(0.0, float(np.dot(claim_vector, window_vector)))
+        if claim_tokens is None or window_tokens is None or not len(claim_tokens) or not len(window_tokens):
+            return similarity, 0.5, 0.5
+        best = (claim_tokens @ window_tokens.T).max(axis=1)
+        lowest = np.sort(best)[: min(2, len(best))]
+        return similarity, float(best.mean()), float(lowest.mean())
+
+
+def evidence_candidates(passages: Sequence[str]) -> list[str]:
+    """Each passage, and all of them joined when there are several (a claim may join two facts)."""
+    passages = [p for p in passages if p and p.strip()]
+    return passages + (["\n".join(passages)] if len(passages) > 1 else [])

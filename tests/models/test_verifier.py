@@ -1,0 +1,92 @@
+"""The shipped claim verifier, run for real (rag/models/verifier_model/ with all-MiniLM-L6-v2)."""
+
+import json
+
+import pytest
+
+from rag.errors import ModelNotFoundError
+from rag.models.verifier import PACKAGED_VERIFIER, Verifier, create_verifier, packaged_verifier_folder
+
+# Written for this test (not in the dev set or the training data): a reworded claim the evidence
+# supports, and the same claim with one detail changed.
+PAIRS = [
+    (
+        "The Ministry of Finance said on Monday that tax revenue grew 4.2 percent in the first half, helped by strong exports.",
+        "Tax income rose by 4.2% in the first six months, according to the finance ministry.",
+        "Tax income fell by 4.2% in the first six months, according to the finance ministry.",
+    ),
+    (
+        "Shenzhen-based BYD delivered 380,000 electric cars in October, overtaking Tesla for the third month in a row.",
+        "BYD, which is based in Shenzhen, handed over 380,000 EVs in October.",
+        "BYD, which is based in Shanghai, handed over 380,000 EVs in October.",
+    ),
+    (
+        "The new rail line between Chengdu and Chongqing cut the journey to 62 minutes when it opened in 2021.",
+        "Since 2021 the trip from Chengdu to Chongqing by the new line takes about an hour.",
+        "Since 2021 the trip from Chengdu to Chongqing by the new line takes about three hours.",
+    ),
+    (
+        "Researchers at Tsinghua University reported that the chip uses 30% less power than its predecessor.",
+        "A Tsinghua team said the chip draws less power than the previous model.",
+        "A Tsinghua team said the chip draws more power than the previous model.",
+    ),
+    (
+        "The central bank left its one-year loan prime rate unchanged at 3.1% in November.",
+        "In November the one-year loan prime rate stayed at 3.1%.",
+        "In November the one-year loan prime rate was cut to 3.1%.",
+    ),
+]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Verifier:
+    return create_verifier(PACKAGED_VERIFIER)
+
+
+def test_the_shipped_card_describes_the_model():
+    card = json.loads((packaged_verifier_folder() / "verifier.json").read_text())
+    assert 0 < card["threshold"] < 1 and len(card["weights"]) == len(card["features"])
+    assert card["training"]["pairs"] > 1000 and "halueval_qa" not in json.dumps(card["training"]["sources"])
+
+
+def test_a_reworded_claim_scores_above_the_same_claim_with_one_detail_changed(verifier):
+    wins = 0
+    for evidence, supported, changed in PAIRS:
+        wins += verifier.support(supported, [evidence]).score > verifier.support(changed, [evidence]).score
+    assert wins >= 4
+
+
+def test_a_claim_copied_from_the_evidence_is_supported_and_an_absent_fact_is_not(verifier):
+    evidence = PAIRS[1][0]
+    assert verifier.support(evidence, [evidence]).supported
+    assert not verifier.support("BYD opened a factory in Brazil in 1998.", [evidence]).supported
+
+
+def test_a_long_passage_is_read_where_the_claim_aligns_and_the_best_passage_is_named(verifier):
+    filler = " ".join(f"Sentence number {n} is about the weather in a distant town." for n in range(80))
+    evidence, claim = PAIRS[4][0], "The one-year loan prime rate was unchanged at 3.1% in November."
+    short = verifier.support(claim, [evidence])
+    long = verifier.support(claim, [filler + " " + evidence])
+    assert short.supported and long.supported
+    best = verifier.support(claim, ["Rainfall was heavy in the south.", evidence])
+    assert best.passage in (1, -1) and best.supported
+    assert verifier.support(claim, []).passage is None
+    answer = verifier.support("3.1%", [evidence], question="What was the one-year loan prime rate in November?")
+    wrong = verifier.support("4.5%", [evidence], question="What was the one-year loan prime rate in November?")
+    assert answer.score > wrong.score and not wrong.supported
+
+
+def test_a_folder_without_a_verifier_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="no verifier in"):
+        create_verifier(str(tmp_path))
+    (tmp_path / "idf.json").write_text('{"idf": {}, "default": 8}')
+    (tmp_path / "verifier.json").write_text("{}")
+    with pytest.raises(ModelNotFoundError, match="is not a verifier card"):
+        create_verifier(str(tmp_path))
+    card = json.loads((packaged_verifier_folder() / "verifier.json").read_text())
+    (tmp_path / "verifier.json").write_text(json.dumps({**card, "features": card["features"][:-1]}))
+    with pytest.raises(ModelNotFoundError, match="features are not the ones"):
+        create_verifier(str(tmp_path))
+    assert isinstance(create_verifier(str(packaged_verifier_folder())), Verifier)

@@ -1,0 +1,38 @@
+import pytest
+
+from rag.models.verifier_features import FEATURES, Aligner, evidence_candidates, numbers, stems
+
+EVIDENCE = "Exports rose 8.5% in March, the customs office said. Imports fell as coal demand weakened."
+
+
+def _features(claim: str, question: str = "") -> dict[str, float]:
+    return dict(zip(FEATURES, Aligner(idf={}).features(claim, EVIDENCE, question), strict=True))
+
+
+def test_a_copied_claim_aligns_fully_and_conflicts_with_nothing():
+    f = _features("Exports rose 8.5% in March.")
+    assert f["coverage"] == 1.0 and f["missing_count"] == 0.0
+    assert f["number_missing"] == f["negation_mismatch"] == f["direction_conflict"] == 0.0
+    assert f["similarity"] == 0.5  # no embedder: neutral
+
+
+def test_each_kind_of_changed_detail_shows_in_its_feature():
+    assert _features("Exports rose 9.5% in March.")["number_missing"] == 1.0
+    assert _features("Exports fell 8.5% in March.")["direction_conflict"] == 1.0
+    assert _features("Exports did not rise 8.5% in March.")["negation_mismatch"] == 1.0
+    assert _features("Exports rose 8.5% in March, Reuters said.")["name_missing"] == 0.5  # March is there
+    assert _features("All exports rose 8.5% in March.")["quantifier_mismatch"] == 0.5
+    assert _features("Exports rose 8.5% in March because of Tesla.")["missing_count"] > 0
+
+
+def test_the_question_words_do_not_count_as_the_answer():
+    right = _features("Coal demand weakened.", question="Which demand weakened?")
+    assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
+    wrong = _features("Oil demand weakened.", question="Which demand weakened?")
+    assert wrong["answer_coverage"] == 0.0 and wrong["coverage"] == pytest.approx(2 / 3)
+
+
+def test_helpers():
+    assert numbers("Sales of 1,200 units, up 4.5%, twice the 2019 level.") == {"1200", "4.5", "2019", "2"}
+    assert stems("The exports were rising") == ["export", "rise"]
+    assert evidence_candidates(["a", " ", "b"]) == ["a", "b", "a\nb"]
