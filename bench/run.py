@@ -215,7 +215,7 @@ def bench_verifier(rounds: int) -> dict:
     pipeline = RagPipeline.from_settings(settings)
     pipeline.load()
     chunks = pipeline.index.chunks[:100]
-    verifier = create_verifier(settings.verifier, settings.model_threads)
+    verifier = create_verifier(settings.verifier)
     pairs = []
     for i, chunk in enumerate(chunks):
         claim = chunk.sentences[0].text if chunk.sentences else chunk.text[:120]

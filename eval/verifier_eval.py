@@ -76,10 +76,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--verifier", default="claim-verifier")
     parser.add_argument("--validation", type=Path, help="held-out synthetic pairs (WORK/validation.jsonl)")
-    parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results" / "verifier.json")
     args = parser.parse_args()
-    verifier = create_verifier(args.verifier, args.threads)
+    verifier = create_verifier(args.verifier)
 
     def verify(claim, passages, question=""):
         return verifier.support(claim, passages, question).score

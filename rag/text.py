@@ -5,11 +5,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MARKER", "Sentence", "split_sentences", "content_words", "marker_numbers", "printable", "titled"]
+__all__ = [
+    "MARKER",
+    "SPACE_BEFORE_PUNCT",
+    "strip_markers",
+    "Sentence",
+    "split_sentences",
+    "content_words",
+    "marker_numbers",
+    "printable",
+    "titled",
+]
 
 # A citation marker: [1], [1, 3] or [1,3] (a group of passage numbers in one pair of brackets);
 # group 1 holds the numbers. The one definition every stage reads.
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# Spaces before punctuation or the end, as a removed marker leaves them ("end [1]." -> "end .").
+SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[.,;:!?]|$)")
+
+
+def strip_markers(text: str) -> str:
+    """`text` without its [n] markers and the spaces they leave before punctuation."""
+    return SPACE_BEFORE_PUNCT.sub("", MARKER.sub("", text)).strip()
+
 
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace
 # and an uppercase letter, digit or opening quote, or at a line break.

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import MARKER, content_words, marker_numbers, split_sentences
+from rag.text import MARKER, SPACE_BEFORE_PUNCT, content_words, marker_numbers, split_sentences, strip_markers
 from rag.types import Citation, Hit
 
 __all__ = ["CitedAnswer", "MARKER", "answer_sentences", "parse_markers", "resolve_citations"]
 
 # MARKER (rag.text): [1]  [1, 3]  [1,3]  — a group of numbers in one pair of brackets.
 _LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[.,;:!?]|$)")
 
 
 @dataclass(frozen=True)
@@ -93,13 +92,12 @@ def resolve_citations(text: str, passages: list[Hit]) -> CitedAnswer:
 
     cleaned = MARKER.sub(rewrite, text)
     cleaned = re.sub(r"(\[\d+\])(?:\1)+", r"\1", cleaned)  # [1][1] -> [1]
-    cleaned = _SPACE_BEFORE_PUNCT.sub("", cleaned).strip()
+    cleaned = SPACE_BEFORE_PUNCT.sub("", cleaned).strip()
     by_new = {new: old for old, new in renumber.items()}
     citations: dict[tuple[int, str], Citation] = {}
     uncited: list[str] = []
     for sentence in answer_sentences(cleaned):
-        bare = MARKER.sub("", sentence).strip()
-        bare = _SPACE_BEFORE_PUNCT.sub("", bare)
+        bare = strip_markers(sentence)
         markers = marker_numbers(sentence)
         if not markers:
             if content_words(bare):

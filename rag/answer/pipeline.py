@@ -101,7 +101,7 @@ class RagPipeline:
         answer's notes) when it cannot be, so answers still come."""
         if self.verifier is None and not self._verifier_problem:
             try:
-                self.verifier = create_verifier(self.settings.verifier, self.settings.model_threads)
+                self.verifier = create_verifier(self.settings.verifier)
             except ModelNotFoundError as exc:
                 self._verifier_problem = f"answer sentences not verified: {exc}"
         return self.verifier

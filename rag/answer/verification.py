@@ -6,17 +6,14 @@ sentence made of markers alone is no claim and gets no verdict.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rag.answer.citations import answer_sentences
 from rag.models.verifier import Verifier
-from rag.text import MARKER, content_words, marker_numbers
+from rag.text import content_words, marker_numbers, strip_markers
 from rag.types import Hit, SentenceVerdict
 
 __all__ = ["verify_answer"]
-
-_MARKER_WITH_SPACE = re.compile(r"\s*" + MARKER.pattern)
 
 
 def verify_answer(
@@ -25,16 +22,11 @@ def verify_answer(
     """One verdict per answer sentence that states something; markers outside 1..len(hits) are ignored."""
     verdicts = []
     for sentence in answer_sentences(text):
-        claim = " ".join(_MARKER_WITH_SPACE.sub("", sentence).split())
+        claim = " ".join(strip_markers(sentence).split())
         if not content_words(claim):
             continue
         markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if 1 <= m <= len(hits)))
         cited = [hits[m - 1] for m in markers] or list(hits)
-        support = verifier.support(
-            claim,
-            [hit.chunk.text for hit in cited],
-            question,
-            sentences=[[s.text for s in hit.chunk.sentences] for hit in cited],
-        )
+        support = verifier.support(claim, [hit.chunk.text for hit in cited], question)
         verdicts.append(SentenceVerdict(sentence, markers, support.score, support.supported))
     return tuple(verdicts)

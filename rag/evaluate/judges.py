@@ -252,18 +252,16 @@ class VerifierJudge:
     """Our claim verifier: the best P(supported) of the evidence passages (or of them read together).
 
     Args:
-        verifier: a `rag.models.verifier.Verifier` (loaded on first use).
-        use_question: pass the question the claim answers to the verifier.
+        verifier: a `rag.models.verifier.Verifier` (its model loads on first use).
     """
 
     name = "verifier"
 
-    def __init__(self, verifier, use_question: bool = True) -> None:
+    def __init__(self, verifier) -> None:
         self.verifier = verifier
-        self.use_question = use_question
 
     def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
-        support = self.verifier.support(claim, evidence_texts(evidence), question if self.use_question else "")
+        support = self.verifier.support(claim, evidence_texts(evidence), question)
         return Verdict(support.score, support.supported)
 
 
@@ -273,7 +271,7 @@ def create_judge(name: str, settings, embedder: Embedder | None, nli_model: str 
     if name == "verifier":
         from rag.models.verifier import create_verifier
 
-        return VerifierJudge(create_verifier(settings.verifier, settings.model_threads))
+        return VerifierJudge(create_verifier(settings.verifier))
     if name == "overlap":
         # The weights and threshold calibrated on HaluEval, so the report's calibration figures
         # describe the judge that produced its scores.

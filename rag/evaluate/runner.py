@@ -122,19 +122,35 @@ def run_eval(
     judge = create_judge(judge_name, settings, pipeline.embedder, nli_model=nli_model)
     answers = _read_answers(out / "answers.jsonl")
     records = score_answers(items, answers, judge, pipeline.embedder, settings.top_k, progress=progress)
-    judge_info = {"name": judge.name, "calibration": load_calibration(calibration_file).get(judge.name)}
-    summary = summarize(records, judge_info, settings.top_k)
     generators = sorted({a.get("generator", "?") for a in answers.values() if a["id"] in {i.id for i in items}})
+    metadata = {"generator": ", ".join(generators), "index_dir": settings.index_dir}
+    summary = _report(records, judge, settings.top_k, questions, settings, metadata, out, calibration_file)
+    return EvalResult(out, summary, batch.answered, batch.skipped_done)
+
+
+def _report(
+    records: list[dict],
+    judge: Judge,
+    k: int,
+    questions: Path,
+    settings: Settings,
+    metadata: dict,
+    out: Path,
+    calibration_file: Path | Traversable,
+) -> dict:
+    """Summarise the scored records and write the run's report; the summary."""
+    judge_info = {"name": judge.name, "calibration": load_calibration(calibration_file).get(judge.name)}
+    summary = summarize(records, judge_info, k)
     metadata = {
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "questions": str(questions),
-        "generator": ", ".join(generators),
+        "generator": metadata["generator"],
         "embedder": settings.embedder,
-        "index_dir": settings.index_dir,
+        **metadata,
         "python": platform.python_version(),
     }
     write_report(records, summary, metadata, out)
-    return EvalResult(out, summary, batch.answered, batch.skipped_done)
+    return summary
 
 
 def _score_external(
@@ -154,14 +170,6 @@ def _score_external(
     answers = {item.id: external_record(item) for item in items}
     k = max([len(item.contexts) for item in items] + [1])
     records = score_answers(items, answers, judge, embedder, k, progress=progress)
-    judge_info = {"name": judge.name, "calibration": load_calibration(calibration_file).get(judge.name)}
-    summary = summarize(records, judge_info, k)
-    metadata = {
-        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "questions": str(questions),
-        "generator": "external (answers read from the file)",
-        "embedder": settings.embedder,
-        "python": platform.python_version(),
-    }
-    write_report(records, summary, metadata, out)
+    metadata = {"generator": "external (answers read from the file)"}
+    summary = _report(records, judge, k, questions, settings, metadata, out, calibration_file)
     return EvalResult(out, summary, 0, 0)

