@@ -28,6 +28,7 @@ import gradio as gr  # noqa: E402
 
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
+from rag.serve.network import warn_if_exposed  # noqa: E402
 from rag.serve.ui import (  # noqa: E402
     DOCUMENT_HEADERS,
     HIT_HEADERS,
@@ -55,7 +56,6 @@ DEFAULT_PORT = 7860
 DEFAULT_QUEUE_SIZE = 64  # requests waiting beyond this get Gradio's "queue is full" busy message
 AUTH_USER_ENV = "RAG_UI_USER"
 AUTH_PASSWORD_ENV = "RAG_UI_PASSWORD"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 CSS = """
 .rag-sources { font-size: 0.92em; }
@@ -92,14 +92,8 @@ def launch_options(host: str, env: Mapping[str, str] | None = None) -> dict:
     if user:
         options["auth"] = [(user, password)]
         options["auth_message"] = "Sign in to ask the documents."
-    elif host not in _LOOPBACK and not host.startswith("127."):
-        log.warning(
-            "serving on %s without a password: anyone who can reach it can read the documents; "
-            "set %s and %s to require one",
-            host,
-            AUTH_USER_ENV,
-            AUTH_PASSWORD_ENV,
-        )
+    else:
+        warn_if_exposed(host, False, f"set {AUTH_USER_ENV} and {AUTH_PASSWORD_ENV} to require one")
     return options
 
 
@@ -338,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:  # the page still starts; questions show the problem
         log.warning("could not build the index: %s", exc)
     threading.Thread(target=_warm_up, args=(backend,), daemon=True).start()
+    if settings.watch:
+        from rag.ingest.watch import FolderWatcher
+
+        FolderWatcher(settings, embedder=backend.embedder()).start(catch_up=True)
     demo = build_app(settings, backend)
     demo.launch(
         **exposure,

@@ -38,6 +38,9 @@ class Settings:
 
     corpus_dir: str = "seeds"
     index_dir: str = "index"
+    # Long-running front ends (the UI, `rag serve`) keep the index in line with its folders:
+    # files created, changed, deleted or renamed there are applied within seconds (rag.ingest.watch).
+    watch: bool = False
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
     device: str = "cpu"

@@ -45,6 +45,7 @@ __all__ = [
     "load_index",
     "save_index",
     "index_lock",
+    "live_generation",
     "check_index",
     "chunk_to_json",
     "chunk_from_json",
@@ -126,6 +127,13 @@ def _current_generation(index_dir: Path) -> Path | None:
     if not name or "/" in name or name.startswith("."):
         raise IndexCorruptError(f"{pointer} is damaged; run `rag index --rebuild`")
     return index_dir / name
+
+
+def live_generation(index_dir: str | Path) -> str | None:
+    """The name of the generation a reader would load now (None: no index yet); one small read,
+    so a long-running reader can ask before every question whether a writer replaced its index."""
+    gen = _current_generation(Path(index_dir))
+    return None if gen is None else gen.name
 
 
 def load_index(index_dir: str | Path) -> StoredIndex:

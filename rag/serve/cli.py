@@ -1,4 +1,4 @@
-"""`rag` command line: index, search, ask, chat, batch.
+"""`rag` command line: index, search, ask, chat, batch, serve, mcp.
 
 Every `RagError` becomes one line on stderr and a non-zero exit code; no tracebacks.
 """
@@ -47,6 +47,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="if the index was built with another embedder or chunker, re-embed its folders (else it is an error)",
     )
     p.add_argument("--check", action="store_true", help="only verify the index's consistency")
+    p.add_argument(
+        "--watch", action="store_true", help="after indexing, keep running and apply file changes as they happen"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser("search", help="show the passages retrieved for a query")
@@ -88,6 +91,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--learning-rate", type=float, default=2e-5)
+
+    p = sub.add_parser("serve", help="serve an OpenAI-compatible API (/v1/chat/completions) over the index")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--watch", action="store_true", help="keep the index in line with its folders while serving")
+    p.add_argument("--max-waiting", type=int, default=16, help="requests queued beyond this get 429 (default 16)")
+
+    sub.add_parser("mcp", help="serve MCP tools (search, ask, list_documents) over stdio")
 
     from rag.serve.eval_commands import add_parsers as add_eval_parsers
 
@@ -175,14 +186,51 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if problems else 0
     from rag.ingest.update import update_index
 
+    embedder = None
+    if args.watch:  # loaded once, so each change is indexed within seconds
+        from rag.models.embedders import create_embedder
+
+        embedder = create_embedder(settings.embedder, settings.embed_batch_size, settings.device, settings.model_threads)
     report = update_index(
-        settings, args.paths, rebuild=args.rebuild, show_progress=sys.stderr.isatty(), reembed=args.reembed
+        settings,
+        args.paths,
+        rebuild=args.rebuild,
+        embedder=embedder,
+        show_progress=sys.stderr.isatty(),
+        reembed=args.reembed,
     )
     if args.json:
         print(json.dumps({**report.__dict__}, default=list))
     else:
         print(("indexed: " if report.written else "index up to date: ") + report.summary())
+    if args.watch:
+        return _watch(settings, embedder, json_lines=args.json)
     return 0 if report.document_count else 1
+
+
+def _watch(settings: Settings, embedder, json_lines: bool) -> int:
+    """Apply file changes until Ctrl-C, printing one line per update."""
+    import time
+
+    from rag.ingest.watch import FolderWatcher
+
+    def show(report) -> None:
+        if json_lines:
+            print(json.dumps({**report.__dict__}, default=list), flush=True)
+        else:
+            print(f"{time.strftime('%H:%M:%S')} indexed: {report.summary()}", flush=True)
+
+    watcher = FolderWatcher(settings, embedder=embedder, on_update=show)
+    watcher.start()
+    print(f"watching {', '.join(watcher.roots)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        watcher.stop()
+    return 0
 
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -315,6 +363,22 @@ def _cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.serve.openai_api import ApiLimits, run_server
+
+    if not 0 < args.port < 65536 or args.max_waiting < 0:
+        raise ConfigError("--port must be 1-65535 and --max-waiting >= 0")
+    run_server(settings, args.host, args.port, ApiLimits(max_waiting=args.max_waiting), watch=args.watch)
+    return 0
+
+
+def _cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.serve.mcp_tools import run_mcp
+
+    run_mcp(settings)
+    return 0
+
+
 def _commands() -> dict:
     from rag.serve.eval_commands import COMMANDS as EVAL_COMMANDS
 
@@ -325,6 +389,8 @@ def _commands() -> dict:
         "chat": _cmd_chat,
         "batch": _cmd_batch,
         "finetune": _cmd_finetune,
+        "serve": _cmd_serve,
+        "mcp": _cmd_mcp,
         **EVAL_COMMANDS,
     }
 
