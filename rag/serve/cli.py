@@ -92,13 +92,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--learning-rate", type=float, default=2e-5)
 
-    p = sub.add_parser("serve", help="serve an OpenAI-compatible API (/v1/chat/completions) over the index")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--watch", action="store_true", help="keep the index in line with its folders while serving")
-    p.add_argument("--max-waiting", type=int, default=16, help="requests queued beyond this get 429 (default 16)")
+    from rag.serve.server_commands import add_parsers as add_server_parsers
 
-    sub.add_parser("mcp", help="serve MCP tools (search, ask, list_documents) over stdio")
+    add_server_parsers(sub)
 
     from rag.serve.eval_commands import add_parsers as add_eval_parsers
 
@@ -190,7 +186,9 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if args.watch:  # loaded once, so each change is indexed within seconds
         from rag.models.embedders import create_embedder
 
-        embedder = create_embedder(settings.embedder, settings.embed_batch_size, settings.device, settings.model_threads)
+        embedder = create_embedder(
+            settings.embedder, settings.embed_batch_size, settings.device, settings.model_threads
+        )
     report = update_index(
         settings,
         args.paths,
@@ -363,24 +361,9 @@ def _cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.serve.openai_api import ApiLimits, run_server
-
-    if not 0 < args.port < 65536 or args.max_waiting < 0:
-        raise ConfigError("--port must be 1-65535 and --max-waiting >= 0")
-    run_server(settings, args.host, args.port, ApiLimits(max_waiting=args.max_waiting), watch=args.watch)
-    return 0
-
-
-def _cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.serve.mcp_tools import run_mcp
-
-    run_mcp(settings)
-    return 0
-
-
 def _commands() -> dict:
     from rag.serve.eval_commands import COMMANDS as EVAL_COMMANDS
+    from rag.serve.server_commands import COMMANDS as SERVER_COMMANDS
 
     return {
         "index": _cmd_index,
@@ -389,8 +372,7 @@ def _commands() -> dict:
         "chat": _cmd_chat,
         "batch": _cmd_batch,
         "finetune": _cmd_finetune,
-        "serve": _cmd_serve,
-        "mcp": _cmd_mcp,
+        **SERVER_COMMANDS,
         **EVAL_COMMANDS,
     }
 

@@ -306,6 +306,7 @@ def run_server(
     index is a one-line error before the port opens. `watch`: keep the index in line with its
     folders while serving (`rag.ingest.watch`)."""
     import os
+    import sys
 
     import uvicorn
 
@@ -318,7 +319,7 @@ def run_server(
     warn_if_exposed(host, api_key is not None, f"set {API_KEY_ENV} to require a key")
     app = create_app(service, api_key, limits, own_address=(host, port))
     models = ", ".join(model_table(service, (host, port)))
-    log.warning("OpenAI-compatible API on http://%s:%d/v1 (models: %s)", host, port, models)
+    print(f"OpenAI-compatible API on http://{host}:{port}/v1 (models: {models}); Ctrl-C to stop", file=sys.stderr)
     watcher = None
     if watch:
         from rag.ingest.watch import FolderWatcher

@@ -130,7 +130,11 @@ def test_rag_index_watch_applies_changes_and_stops_on_ctrl_c(tmp_path: Path):
         time.sleep(0.5)  # the observer is running once the first update is written
         (root / "second.txt").write_text("Second\n\nThe Kunlun mountains are in the west.\n", encoding="utf-8")
         seconds = wait_for(
-            lambda: "second.txt" in set(load_index(index_dir).manifest.documents) if (index_dir / "CURRENT").exists() else False,
+            lambda: (
+                "second.txt" in set(load_index(index_dir).manifest.documents)
+                if (index_dir / "CURRENT").exists()
+                else False
+            ),
             timeout=10,
         )
         assert seconds < 10
