@@ -66,6 +66,7 @@ def server(tmp_path_factory):
         "RAG_INDEX_DIR": str(work / "index"),
         "RAG_CORPUS_DIR": str(work / "seeds"),
         "RAG_GENERATOR": "extractive",
+        "RAG_WATCH": "1",  # the page's corpus is watched: test_a_file_written_into_the_corpus_is_answered
     }
     with log_path.open("w") as log:
         proc = subprocess.Popen(
@@ -241,6 +242,33 @@ def test_gradio_client_api(server):
     assert text.startswith("⚠️") and "cannot connect" in text and "Traceback" not in text and "\n" not in text
     with pytest.raises(Exception, match="empty"):
         client.predict("   ", api_name="/ask")
+
+
+def test_a_file_written_into_the_corpus_is_answered_then_forgotten(server):
+    from gradio_client import Client
+
+    from rag.index.generations import load_index
+
+    def indexed() -> set[str]:
+        return set(load_index(server["work"] / "index").manifest.documents)
+
+    def within(condition, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, f"not done within {seconds} s"
+            time.sleep(0.2)
+
+    question = "Who keeps the Wexmoor tide gauge?"
+    path = server["work"] / "seeds" / "wexmoor.txt"
+    path.write_text("Wexmoor tide gauge\n\nThe Wexmoor tide gauge is kept by harbour clerk Odile Varnham.\n")
+    within(lambda: "wexmoor.txt" in indexed(), 10)
+    client = Client(server["url"], verbose=False)
+    answer = client.predict(question, api_name="/ask")
+    assert "Odile Varnham" in answer["answer"] and answer["citations"][0]["source"] == "wexmoor.txt"
+    path.unlink()
+    within(lambda: "wexmoor.txt" not in indexed(), 10)
+    answer = client.predict(question, api_name="/ask")
+    assert all(c["source"] != "wexmoor.txt" for c in answer["citations"])
 
 
 def test_ten_clients_ask_at_once(server):
