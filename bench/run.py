@@ -4,7 +4,9 @@ embedder and cross-encoder on the same chunks, and query latency.
 Retrieval latency per configuration (dense, BM25, hybrid RRF, hybrid convex) is measured on the
 indexing benchmark's index with SciFact claims as queries (query embedding included).
 
-Usage: python bench/run.py [--docs 400] [--out bench/results.json]
+Usage: python bench/run.py [--docs 400] [--out bench/results.json] [--only SECTION...]
+
+The API's overhead and a watched folder's delay are bench/serving.py's (sections `api`, `watch`).
 
 Local LLM generation (time to first token, total, tokens/s) is measured on the first answerable
 seed questions when llama-cpp-python and the packaged model are installed.
@@ -320,6 +322,12 @@ def main() -> None:
         metavar="DIR",
         help="only measure retrieval latency per configuration on this existing index, print it and exit",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="SECTION",
+        help="run only these sections (latency, verifier, api, watch) into --out",
+    )
     args = parser.parse_args()
     if args.retrieval_index:
         index = load_index(args.retrieval_index)
@@ -327,6 +335,28 @@ def main() -> None:
         print(json.dumps(bench_retrieval_configs(index, embedder, n_queries=100), indent=2))
         return
     settings = load_settings()
+    if args.only:
+        # Refresh some sections of an existing results file; the others keep their figures.
+        from bench.serving import bench_api, bench_watch
+
+        sections = {
+            "latency": lambda: bench_latency(args.rounds),
+            "verifier": lambda: bench_verifier(args.rounds),
+            "api": lambda: bench_api(args.rounds),
+            "watch": bench_watch,
+        }
+        unknown = sorted(set(args.only) - set(sections))
+        if unknown:
+            parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(sections)}")
+        out = Path(args.out)
+        results = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+        for name in args.only:
+            results[name] = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **sections[name]()}
+        out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps({name: results[name] for name in args.only}, indent=2))
+        return
+    from bench.serving import bench_api, bench_watch
+
     results = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -340,6 +370,8 @@ def main() -> None:
         "indexing": bench_indexing(args.docs, {}),
         "latency": bench_latency(args.rounds),
         "verifier": bench_verifier(args.rounds),
+        "api": bench_api(args.rounds),
+        "watch": bench_watch(),
         "generation_local": bench_generation(args.generation_questions)
         if args.generation_questions
         else {"skipped": "--generation-questions 0"},

@@ -22,10 +22,12 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from rag.answer.pipeline import RagPipeline
 from rag.errors import (
     ConfigError,
     GeneratorError,
@@ -40,7 +42,7 @@ from rag.serve.chat_format import ApiError, ChatRequest, completion_body, parse_
 from rag.serve.service import ChatOptions, RagService
 from rag.types import Answer, FinalAnswer, TextPiece
 
-__all__ = ["ApiLimits", "create_app", "model_table"]
+__all__ = ["ApiLimits", "create_app", "model_table", "run_server", "serving_in_background"]
 
 log = logging.getLogger("rag.serve.api")
 
@@ -192,8 +194,16 @@ def create_app(
             finally:
                 admission.leave()
             return JSONResponse(completion_body(answer, chat.model, completion_id, created, usage))
+        try:  # a missing index or writer is an error status, before the stream starts
+            pipeline = await run_in_threadpool(service.pipeline, options)
+        except RagError as exc:
+            admission.leave()
+            raise _api_error(exc) from None
+        except BaseException:
+            admission.leave()
+            raise
         return StreamingResponse(
-            _sse(service, chat, options, completion_id, created, admission, iterate_in_threadpool, run_in_threadpool),
+            _sse(service, pipeline, chat, completion_id, created, admission, iterate_in_threadpool, run_in_threadpool),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -240,8 +250,8 @@ def _api_error(exc: RagError) -> ApiError:
 
 async def _sse(
     service: RagService,
+    pipeline: RagPipeline,
     chat: ChatRequest,
-    options: ChatOptions,
     completion_id: str,
     created: int,
     admission: _Admission,
@@ -260,11 +270,10 @@ async def _sse(
     try:
         async with admission.slots:
             yield chunk({"role": "assistant", "content": ""})
-            pipeline = await run_in_threadpool(service.pipeline, options)
             live = pipeline.generator is not None and pipeline.generator.streams
             streamed: list[str] = []
             answer: Answer | None = None
-            events = pipeline.stream(chat.question, options.top_k, history=chat.history)
+            events = pipeline.stream(chat.question, chat.top_k, history=chat.history)
             async for item in iterate_in_threadpool(events):
                 if isinstance(item, TextPiece) and live and item.text:
                     streamed.append(item.text)
@@ -331,3 +340,31 @@ def run_server(
     finally:
         if watcher is not None:
             watcher.stop()
+
+
+@contextmanager
+def serving_in_background(app, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve an ASGI app (e.g. `create_app(service)`) from a thread of this process until the block
+    ends, for notebooks, tests and benchmarks; yields its base URL. `port=0`: a free one."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    if not port:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="rag-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the API did not start on {host}:{port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
