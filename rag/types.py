@@ -39,6 +39,8 @@ class Document:
         path: absolute path of the file when it was loaded.
         notes: what the loader left out or changed, for the document list (hidden text dropped).
         hidden: the text it left out because no reader sees it (screened, never indexed).
+        pages: for a paged format, page n's (start, end) in `text` at index n - 1 (empty: none).
+        page_label: what a page is called: "page" (PDF), "slide" (PPTX).
     """
 
     doc_id: str
@@ -49,6 +51,16 @@ class Document:
     path: str
     notes: tuple[str, ...] = ()
     hidden: str = field(default="", repr=False)
+    pages: tuple[tuple[int, int], ...] = ()
+    page_label: str = "page"
+
+    def page_starts(self, start: int, end: int) -> tuple[tuple[int, int], ...]:
+        """(offset where it begins, page number) of every page that holds text in [start, end)."""
+        return tuple(
+            (max(page_start, start), number)
+            for number, (page_start, page_end) in enumerate(self.pages, 1)
+            if page_end > page_start and page_start < end and page_end > start
+        )
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,10 @@ class Chunk:
     spans: tuple[tuple[int, int], ...] | None = None
     # Why the passage is held back from generators: instruction-like text (`rag.ingest.screening`).
     flags: tuple[str, ...] = ()
+    # In a paged document: (document offset where it begins, page number) of each page the
+    # chunk holds text of, first page first; `page_label` says whether pages are PDF pages or slides.
+    pages: tuple[tuple[int, int], ...] = ()
+    page_label: str = "page"
 
     def __post_init__(self) -> None:
         if self.spans is None:
@@ -86,6 +102,13 @@ class Chunk:
     @property
     def flagged(self) -> bool:
         return bool(self.flags)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page holding document offset `offset` of this chunk (None: not a paged document)."""
+        if not self.pages:
+            return None
+        holding = [number for begins, number in self.pages if begins <= offset]
+        return holding[-1] if holding else self.pages[0][1]
 
     @staticmethod
     def make_id(doc_id: str, start: int) -> str:
@@ -145,6 +168,28 @@ class Citation:
     quote: str
     quote_start: int
     quote_end: int
+    # In a paged document (PDF, PPTX): the page (or slide) the quote starts on, and the one it
+    # ends on when that is a later one; `page_label` is "page" or "slide".
+    page: int | None = None
+    last_page: int | None = None
+    page_label: str = "page"
+
+    def location(self) -> dict:
+        """The page fields of the JSON forms: {"page": 2}, {"pages": [2, 3]}, {"slide": 4}, or {}."""
+        if self.page is None:
+            return {}
+        if self.last_page is not None and self.last_page != self.page:
+            return {f"{self.page_label}s": [self.page, self.last_page]}
+        return {self.page_label: self.page}
+
+    def location_text(self) -> str:
+        """ "p. 2", "pp. 2-3", "slide 4", or "" (not a paged document)."""
+        if self.page is None:
+            return ""
+        spans = self.last_page is not None and self.last_page != self.page
+        if self.page_label == "page":
+            return f"pp. {self.page}-{self.last_page}" if spans else f"p. {self.page}"
+        return f"{self.page_label}s {self.page}-{self.last_page}" if spans else f"{self.page_label} {self.page}"
 
 
 # Token counts an LLM reports for one answer: prompt_tokens, cached_tokens (prefix reused),
@@ -263,6 +308,7 @@ class Answer:
                     "quote": c.quote,
                     "quote_start": c.quote_start,
                     "quote_end": c.quote_end,
+                    **c.location(),
                 }
                 for c in self.citations
             ],
@@ -279,6 +325,7 @@ class Answer:
                     "end": h.chunk.end,
                     "text": h.chunk.text,
                     "spans": [list(span) for span in h.chunk.spans or ()],
+                    **({f"{h.chunk.page_label}s": [n for _, n in h.chunk.pages]} if h.chunk.pages else {}),
                 }
                 for h in self.passages
             ],
@@ -321,7 +368,7 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "citations": [
-                {"marker": c.marker, "chunk_id": c.chunk_id, "source": c.source, "quote": c.quote}
+                {"marker": c.marker, "chunk_id": c.chunk_id, "source": c.source, "quote": c.quote, **c.location()}
                 for c in self.citations
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

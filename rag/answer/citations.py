@@ -118,6 +118,9 @@ def resolve_citations(text: str, passages: list[Hit]) -> CitedAnswer:
                 quote=quote,
                 quote_start=start,
                 quote_end=start + len(quote),
+                page=hit.chunk.page_at(start),
+                last_page=hit.chunk.page_at(start + len(quote) - 1),
+                page_label=hit.chunk.page_label,
             )
     for sentence in uncited:
         notes.append(f"sentence without a citation: {sentence[:80]}")

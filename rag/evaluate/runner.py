@@ -72,7 +72,10 @@ def score_answers(
                 "answers": list(item.answers),
                 "reference": item.reference,
                 "sources": list(item.sources),
-                "citations": [{"marker": c["marker"], "chunk_id": c["chunk_id"]} for c in answer.get("citations", [])],
+                "citations": [
+                    {key: c[key] for key in ("marker", "chunk_id", "page", "pages", "slide", "slides") if key in c}
+                    for c in answer.get("citations", [])
+                ],
                 "passages": [
                     {"rank": p["rank"], "chunk_id": p["chunk_id"], "score": p["score"], "text": p["text"]}
                     for p in answer.get("passages", [])

@@ -98,6 +98,10 @@ def chunk_to_json(chunk: Chunk) -> str:
     }
     if chunk.flags:
         record["flags"] = list(chunk.flags)
+    if chunk.pages:
+        record["pages"] = [list(page) for page in chunk.pages]
+        if chunk.page_label != "page":
+            record["page_label"] = chunk.page_label
     return json.dumps(record, ensure_ascii=False)
 
 
@@ -113,7 +117,8 @@ def chunk_from_json(line: str) -> Chunk:
     if spans is not None:
         spans = tuple((int(start), int(end)) for start, end in spans)
     flags = tuple(str(flag) for flag in record.pop("flags", ()))
-    return Chunk(**record, spans=spans, flags=flags)
+    pages = tuple((int(begins), int(number)) for begins, number in record.pop("pages", ()))
+    return Chunk(**record, spans=spans, flags=flags, pages=pages)
 
 
 def _current_generation(index_dir: Path) -> Path | None:

@@ -39,6 +39,8 @@ class DocumentRecord:
         chunks: how many chunk records it has.
         flagged: how many of them read as instructions to an AI (held back from generators).
         notes: what the loader left out or changed (hidden text dropped, control characters).
+        pages: a paged document's page (or slide) count; 0 for other formats.
+        page_label: "page" (PDF) or "slide" (PPTX).
     """
 
     source: str = ""
@@ -50,6 +52,8 @@ class DocumentRecord:
     chunks: int = 0
     flagged: int = 0
     notes: tuple[str, ...] = ()
+    pages: int = 0
+    page_label: str = "page"
 
     @classmethod
     def from_json(cls, data: dict) -> DocumentRecord:
@@ -63,6 +67,8 @@ class DocumentRecord:
             chunks=int(data.get("chunks", 0) or 0),
             flagged=int(data.get("flagged", 0) or 0),
             notes=tuple(str(note) for note in data.get("notes", ()) or ()),
+            pages=int(data.get("pages", 0) or 0),
+            page_label=str(data.get("page_label", "page") or "page"),
         )
 
     def to_json(self) -> dict:
@@ -71,6 +77,10 @@ class DocumentRecord:
             extra["flagged"] = self.flagged
         if self.notes:
             extra["notes"] = list(self.notes)
+        if self.pages:
+            extra["pages"] = self.pages
+            if self.page_label != "page":
+                extra["page_label"] = self.page_label
         return {
             "source": self.source,
             "title": self.title,

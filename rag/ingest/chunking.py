@@ -96,5 +96,7 @@ class Chunker:
                 start=start,
                 end=start + len(piece),
                 spans=sentence_spans(piece),
+                pages=document.page_starts(start, start + len(piece)),
+                page_label=document.page_label,
             )
             cursor = start + 1

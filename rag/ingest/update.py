@@ -306,6 +306,8 @@ def _stream(
             chunks=len(pieces),
             flagged=sum(chunk.flagged for chunk in pieces),
             notes=doc.notes,
+            pages=len(doc.pages),
+            page_label=doc.page_label,
         )
         return pieces
 

@@ -156,7 +156,8 @@ def _print_answer(answer: Answer, streamed: str | None = None) -> None:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"  [{c.marker}] {c.title} — {c.source} (chars {c.quote_start}-{c.quote_end})")
+            where = f"{c.location_text()}, " if c.page is not None else ""
+            print(f"  [{c.marker}] {c.title} — {c.source} ({where}chars {c.quote_start}-{c.quote_end})")
     for note in answer.notes:
         log.info("note: %s", note)
 

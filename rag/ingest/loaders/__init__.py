@@ -2,7 +2,9 @@
 
     text.py   .txt .md .markdown (decoded: UTF-8, UTF-16 with a BOM, else Windows-1252)
     html.py   .html .htm (visible text, via BeautifulSoup)
-    pdf.py    .pdf (the text layer, via pypdf)
+    pdf.py    .pdf (the text layer, via pypdf; page by page)
+    office.py .docx (python-docx), .pptx (python-pptx; slide by slide)
+    csv_rows.py .csv (rows, each cell named by its header; tables.py formats rows for all of them)
 
 A file that cannot be used raises `InputError` with a one-line reason (`load_file`); the indexer
 skips it, or keeps its previously indexed version, and goes on.
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.ingest.loaders import html, pdf, text
+from rag.ingest.loaders import csv_rows, html, office, pdf, text
 from rag.ingest.loaders.base import TITLE_MAX, Extracted, Skip, first_line_title, smuggled_text, strip_invisible
 from rag.text import printable
 from rag.types import Document
@@ -33,6 +35,9 @@ _EXTRACTORS: dict[str, _Extractor] = {
     **{suffix: text.extract for suffix in text.EXTENSIONS},
     **{suffix: pdf.extract for suffix in pdf.EXTENSIONS},
     **{suffix: html.extract for suffix in html.EXTENSIONS},
+    **{suffix: office.extract_docx for suffix in office.DOCX_EXTENSIONS},
+    **{suffix: office.extract_pptx for suffix in office.PPTX_EXTENSIONS},
+    **{suffix: csv_rows.extract for suffix in csv_rows.EXTENSIONS},
 }
 SUPPORTED_EXTENSIONS = tuple(_EXTRACTORS)
 # Larger files are skipped unread, so memory stays bounded; 50 MB of text is ~25,000 pages and
@@ -115,7 +120,11 @@ def _load(path: Path, root: Path) -> Document:
     extracted = extract(path, data)
     content, title, note = extracted.text, extracted.title, extracted.note
     hidden = "\n".join(t for t in (extracted.hidden, smuggled_text(content), smuggled_text(title or "")) if t)
-    content, invisible = strip_invisible(content.replace("\r\n", "\n").replace("\r", "\n"))
+    pages: tuple[tuple[int, int], ...] = ()
+    if extracted.parts:
+        content, pages, invisible = _join_parts(extracted.parts)
+    else:
+        content, invisible = strip_invisible(_unix_newlines(content))
     if title:
         title, in_title = strip_invisible(title)
         invisible += in_title
@@ -134,7 +143,36 @@ def _load(path: Path, root: Path) -> Document:
         path=str(path.resolve()),
         notes=notes,
         hidden=hidden,
+        pages=pages,
+        page_label=extracted.part_label if pages else "page",
     )
+
+
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _join_parts(parts: tuple[str, ...]) -> tuple[str, tuple[tuple[int, int], ...], int]:
+    """The parts cleaned one by one and joined by blank lines, each part's (start, end) in the
+    joined text (an empty part: an empty range where it would be), and the invisible characters
+    removed."""
+    pieces: list[str] = []
+    ranges: list[tuple[int, int]] = []
+    invisible = 0
+    position = 0
+    for part in parts:
+        cleaned, removed = strip_invisible(_unix_newlines(part))
+        cleaned = cleaned.strip()
+        invisible += removed
+        if cleaned:
+            if pieces:
+                position += 2  # the blank line between parts
+            pieces.append(cleaned)
+            ranges.append((position, position + len(cleaned)))
+            position += len(cleaned)
+        else:
+            ranges.append((position, position))
+    return "\n\n".join(pieces), tuple(ranges), invisible
 
 
 def _invisible_note(count: int) -> str | None:

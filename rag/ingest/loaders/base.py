@@ -28,6 +28,10 @@ class Extracted:
     title: str | None = None
     note: str | None = None
     hidden: str = ""
+    # A paged format's text page by page (PDF pages, PPTX slides; "" for an empty page): the
+    # document's text is then the parts joined, and each part's range is kept for citations.
+    parts: tuple[str, ...] = ()
+    part_label: str = "page"
 
 
 TITLE_MAX = 200

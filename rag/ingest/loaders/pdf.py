@@ -45,7 +45,7 @@ def extract(path: Path, data: bytes) -> Extracted:
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
     hidden_chars = sum(len(piece) for piece in hidden)
     note = f"dropped {hidden_chars} characters of invisible PDF text" if hidden else None
-    return Extracted("\n\n".join(p for p in pages if p), title, note, "\n".join(hidden))
+    return Extracted("\n\n".join(p for p in pages if p), title, note, "\n".join(hidden), parts=tuple(pages))
 
 
 _WHITE_FILL = {b"g": [1], b"rg": [1, 1, 1], b"k": [0, 0, 0, 0]}

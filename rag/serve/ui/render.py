@@ -82,6 +82,11 @@ def _meta(*parts: str) -> str:
     return " · ".join(html.escape(p) for p in parts if p)
 
 
+def _pages(citations) -> str:
+    """Where the quotes of one source are: "p. 2", "p. 2, p. 4", "slide 3" ("" if not paged)."""
+    return ", ".join(dict.fromkeys(c.location_text() for c in citations if c.location_text()))
+
+
 def sources_html(answer: Answer) -> str:
     """The sources panel for one answer: cited passages (quote highlighted), then warnings and the
     retrieved passages that were not cited."""
@@ -108,7 +113,7 @@ def sources_html(answer: Answer) -> str:
             f'<div class="rag-source" data-marker="{marker}">'
             f'<div class="rag-source-head"><span class="rag-marker">[{marker}]</span> '
             f'<strong class="rag-title">{html.escape(first.title)}</strong></div>'
-            f'<div class="rag-meta">{_meta(first.source, score, chars)}</div>'
+            f'<div class="rag-meta">{_meta(first.source, _pages(citations), score, chars)}</div>'
             f'<div class="rag-passage">{_highlight(first.passage, spans)}</div></div>'
         )
     for sentence in answer.uncited:
