@@ -108,7 +108,9 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
             "sentences": len(sentences),
             "uncited": len(answer.uncited),
             "cites_relevant": (
-                any(c.source in relevant for c in answer.citations) if relevant and answer.citations else None
+                any(c.source.rsplit("/", 1)[-1] in relevant for c in answer.citations)
+                if relevant and answer.citations
+                else None
             ),
             "first_token_ms": answer.timings_ms.get("first_token", answer.timings_ms["total"]),
             "total_ms": answer.timings_ms["total"],

@@ -48,7 +48,7 @@ def run(
         rows = []
         for q in questions:
             answer = pipeline.ask(q["question"])
-            ranked = [h.chunk.source for h in answer.passages]
+            ranked = [h.chunk.source.rsplit("/", 1)[-1] for h in answer.passages]
             relevant = set(q.get("sources") or [])
             rows.append(
                 {
@@ -61,7 +61,9 @@ def run(
                     "contains": contains_any(answer.text, q.get("answers") or [])
                     if q.get("answerable", True)
                     else None,
-                    "cited_right_doc": (any(c.source in relevant for c in answer.citations) if relevant else None),
+                    "cited_right_doc": (
+                        any(c.source.rsplit("/", 1)[-1] in relevant for c in answer.citations) if relevant else None
+                    ),
                     "refused": answer.refused,
                     "ms": answer.timings_ms["total"],
                 }

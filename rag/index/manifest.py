@@ -41,6 +41,8 @@ class DocumentRecord:
         notes: what the loader left out or changed (hidden text dropped, control characters).
         pages: a paged document's page (or slide) count; 0 for other formats.
         page_label: "page" (PDF) or "slide" (PPTX).
+        duplicate_of: for a byte-identical copy of another document, that document's id; the
+            copy has no chunks of its own (it is embedded once, under the other's id).
     """
 
     source: str = ""
@@ -54,6 +56,7 @@ class DocumentRecord:
     notes: tuple[str, ...] = ()
     pages: int = 0
     page_label: str = "page"
+    duplicate_of: str = ""
 
     @classmethod
     def from_json(cls, data: dict) -> DocumentRecord:
@@ -69,6 +72,7 @@ class DocumentRecord:
             notes=tuple(str(note) for note in data.get("notes", ()) or ()),
             pages=int(data.get("pages", 0) or 0),
             page_label=str(data.get("page_label", "page") or "page"),
+            duplicate_of=str(data.get("duplicate_of", "") or ""),
         )
 
     def to_json(self) -> dict:
@@ -81,6 +85,8 @@ class DocumentRecord:
             extra["pages"] = self.pages
             if self.page_label != "page":
                 extra["page_label"] = self.page_label
+        if self.duplicate_of:
+            extra["duplicate_of"] = self.duplicate_of
         return {
             "source": self.source,
             "title": self.title,
@@ -110,6 +116,8 @@ class Manifest:
         updated_at: when the generation was written.
         vector_store: the store's own entry (backend, index type and its backend's settings).
         screening: the version of the instruction screening its chunk flags come from (0: none).
+        root_labels: root -> the label its documents' ids start with (`seeds/000_….txt`); empty
+            in an index written before ids named their root (its ids are migrated on update).
     """
 
     embedder: str
@@ -126,6 +134,7 @@ class Manifest:
     vector_store: dict = field(default_factory=dict)
     lexical_format: int | None = None
     screening: int = 0
+    root_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def store_backend(self) -> str:
@@ -169,6 +178,7 @@ class Manifest:
             vector_store=dict(data.get("vector_store") or {}),
             lexical_format=data.get("lexical_format"),
             screening=int(data.get("screening", 0) or 0),
+            root_labels={str(k): str(v) for k, v in (data.get("root_labels") or {}).items()},
         )
 
     def to_json(self) -> dict:
@@ -186,6 +196,7 @@ class Manifest:
             "vector_store": dict(self.vector_store),
             "lexical_format": self.lexical_format,
             "screening": self.screening,
+            "root_labels": dict(self.root_labels),
         }
 
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.errors import InputError
@@ -23,7 +23,16 @@ from rag.ingest.loaders import discover_files
 from rag.ingest.screening import SCREENING_VERSION
 from rag.text import printable
 
-__all__ = ["IndexReport", "Pending", "UpdatePlan", "plan_update", "record_unreadable", "layout_outdated"]
+__all__ = [
+    "IndexReport",
+    "Pending",
+    "UpdatePlan",
+    "plan_update",
+    "record_unreadable",
+    "layout_outdated",
+    "log_store_change",
+    "root_label",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +87,46 @@ class Pending:
 @dataclass
 class UpdatePlan:
     """The roots to index and, per document id, its record; None marks a pending document, filled
-    in once it is loaded (or dropped if it cannot be)."""
+    in once it is loaded (or dropped if it cannot be).
+
+    `labels` maps each root to the first part of its documents' ids. `reuse_from` maps a kept
+    document to the id its chunks and vectors are stored under in the previous generation when
+    that differs (an index written with the old ids, a file renamed or moved, a copy whose
+    original is gone): they are reused under the new id, not embedded again.
+    """
 
     roots: list[str]
     excluded: set[str]
     documents: dict[str, DocumentRecord | None]
     pending: list[Pending]
+    labels: dict[str, str] = field(default_factory=dict)
+    reuse_from: dict[str, str] = field(default_factory=dict)
+
+
+def root_label(root: str, taken: set[str]) -> str:
+    """A label for a new root, unique among `taken`: its folder's name (a file root: the name of
+    the folder holding it), then `name-2`, `name-3`, ..."""
+    path = Path(root)
+    name = (path.parent.name if path.is_file() else path.name) or "root"
+    name = name.replace("/", "_")
+    label, n = name, 1
+    while label in taken:
+        n += 1
+        label = f"{name}-{n}"
+    return label
+
+
+def _labels(roots: list[str], previous: dict[str, str]) -> dict[str, str]:
+    labels = {root: previous[root] for root in roots if root in previous}
+    for root in roots:
+        if root not in labels:
+            labels[root] = root_label(root, set(labels.values()))
+    return labels
+
+
+def _legacy_ids(old_docs: dict[str, DocumentRecord], labels: dict[str, str]) -> dict[str, str]:
+    """new id -> old id for an index written before ids named their root."""
+    return {f"{labels[record.root]}/{doc_id}": doc_id for doc_id, record in old_docs.items() if record.root in labels}
 
 
 def _sha256(path: Path) -> str | None:
@@ -106,34 +149,55 @@ def plan_update(
 ) -> UpdatePlan:
     """Compare the files under the roots with `previous` (None: index everything anew).
 
-    The roots are those `previous` recorded plus `paths`; with neither, `corpus_dir`. Fills the
-    report's added/updated/removed/unchanged lists and the files skipped so far. With `reembed`,
-    `previous` gives only its roots and removed files: every document is embedded anew.
+    The roots are those `previous` recorded plus `paths`; with neither, `corpus_dir`. A file named
+    in `paths` that lies under a root already indexed is not a root of its own: it is only taken
+    out of the documents removed by the user. Fills the report's added/updated/removed/unchanged
+    lists and the files skipped so far. With `reembed`, `previous` gives only its roots and
+    removed files: every document is embedded anew.
+
+    A document's id is its root's label and its path under the root (`seeds/000_….txt`). Byte-
+    identical files are embedded once: the first found is the document, the others point to it
+    (`DocumentRecord.duplicate_of`).
 
     Raises:
-        InputError: a path does not exist, or two files would get the same document id.
+        InputError: a path does not exist.
     """
-    roots = [] if previous is None else list(previous.manifest.roots)
+    manifest = previous.manifest if previous is not None else None
+    roots = [] if manifest is None else list(manifest.roots)
+    explicit_files: list[Path] = []
     for p in paths or []:
-        resolved = str(Path(p).resolve())
-        if not Path(resolved).exists():
+        resolved = Path(p).resolve()
+        if not resolved.exists():
             raise InputError(f"{p}: no such file or directory")
-        if resolved not in roots:
-            roots.append(resolved)
+        if resolved.is_file() and any(Path(r).is_dir() and Path(r) in resolved.parents for r in roots):
+            explicit_files.append(resolved)
+        elif str(resolved) not in roots:
+            roots.append(str(resolved))
     if not roots:
         corpus = Path(corpus_dir)
         if not corpus.exists():
             raise InputError(f"{corpus}: no such file or directory (set corpus_dir or pass PATHS)")
         roots.append(str(corpus.resolve()))
+    labels = _labels(roots, {} if manifest is None else manifest.root_labels)
 
-    old_docs = {} if previous is None or reembed else previous.manifest.documents
-    # Documents removed by the user stay out of re-scans until they are indexed again by name.
-    excluded = set() if previous is None else set(previous.manifest.excluded)
-    for p in paths or []:
-        if Path(p).is_file():
-            excluded.discard(Path(p).name)
+    old_docs = {} if manifest is None or reembed else dict(manifest.documents)
+    excluded = set() if manifest is None else set(manifest.excluded)
+    stored_as: dict[str, str] = {}  # id in this plan -> id in the previous generation
+    if manifest is not None and manifest.documents and not manifest.root_labels:
+        legacy = _legacy_ids(manifest.documents, labels)
+        old_docs = {new: old_docs[old] for new, old in legacy.items() if old in old_docs}
+        stored_as = dict(legacy)
+        excluded = {f"{label}/{doc_id}" for doc_id in excluded for label in labels.values()}
+    # Vectors of the previous generation by content: a renamed or moved file reuses them.
+    by_content = {
+        record.sha256: stored_as.get(doc_id, doc_id)
+        for doc_id, record in old_docs.items()
+        if record.chunks and not record.duplicate_of
+    }
     documents: dict[str, DocumentRecord | None] = {}
-    owners: dict[str, str] = {}
+    reuse_from: dict[str, str] = {}
+    seen_paths: set[str] = set()
+    first_with: dict[str, str] = {}  # sha256 -> the document it names
     pending: list[Pending] = []
     missing_roots = []
     for root_str in roots:
@@ -143,26 +207,59 @@ def plan_update(
             continue
         base = root.parent if root.is_file() else root
         for path in discover_files(root):
-            doc_id = path.relative_to(base).as_posix()
+            resolved = str(path.resolve())
+            if resolved in seen_paths:
+                continue  # the same file reached through two roots: the first one names it
+            seen_paths.add(resolved)
+            doc_id = f"{labels[root_str]}/{path.relative_to(base).as_posix()}"
+            if path.resolve() in explicit_files:
+                excluded.discard(doc_id)
             if doc_id in excluded:
                 continue
-            if doc_id in owners and owners[doc_id] != str(path.resolve()):
-                raise InputError(
-                    f"{path}: document id {doc_id!r} is already taken by {owners[doc_id]}; "
-                    "rename one of them or use separate index directories"
-                )
-            if doc_id in owners:
-                continue  # the same file reached through two roots
-            owners[doc_id] = str(path.resolve())
+            if doc_id in documents:
+                log.warning("skipped %s: document id %r is already taken; rename the file", printable(path), doc_id)
+                report.skipped.append((str(path), f"document id {doc_id!r} is already taken"))
+                continue
             digest = _sha256(path)
             old = old_docs.get(doc_id)
-            if old is not None and digest == old.sha256:
-                documents[doc_id] = old
-                report.unchanged += 1
-                continue
             if digest is None:
                 record_unreadable(report, documents, doc_id, path, "cannot read the file", old)
                 continue
+            original = first_with.get(digest)
+            if original is not None:
+                first = documents.get(original)  # None while it waits to be loaded: titled after
+                documents[doc_id] = DocumentRecord(
+                    source=doc_id,
+                    title=first.title if first is not None else path.name,
+                    sha256=digest,
+                    path=resolved,
+                    root=root_str,
+                    duplicate_of=original,
+                )
+                if old is None:
+                    report.added.append(doc_id)
+                elif old.sha256 != digest or old.duplicate_of != original:
+                    report.updated.append(doc_id)
+                else:
+                    report.unchanged += 1
+                continue
+            first_with[digest] = doc_id
+            if old is not None and digest == old.sha256 and old.chunks and not old.duplicate_of:
+                documents[doc_id] = old
+                if stored_as.get(doc_id, doc_id) != doc_id:
+                    reuse_from[doc_id] = stored_as[doc_id]
+                report.unchanged += 1
+                continue
+            if digest in by_content:
+                donor = by_content[digest]
+                donor_record = manifest.documents[donor] if manifest is not None else None
+                if donor_record is not None:
+                    documents[doc_id] = replace(
+                        donor_record, source=doc_id, path=resolved, root=root_str, duplicate_of=""
+                    )
+                    reuse_from[doc_id] = donor
+                    (report.updated if old is not None else report.added).append(doc_id)
+                    continue
             pending.append(Pending(doc_id, path, base, root_str, digest, old))
             # Kept only if it loads; an unreadable file is moved to `skipped`.
             documents[doc_id] = None
@@ -175,9 +272,12 @@ def plan_update(
             len(kept),
         )
         for doc_id in kept:
-            documents.setdefault(doc_id, old_docs[doc_id])
+            if doc_id not in documents:
+                documents[doc_id] = old_docs[doc_id]
+                if stored_as.get(doc_id, doc_id) != doc_id:
+                    reuse_from[doc_id] = stored_as[doc_id]
     report.removed = sorted(set(old_docs) - set(documents))
-    return UpdatePlan(roots, excluded, documents, pending)
+    return UpdatePlan(roots, excluded, documents, pending, labels, reuse_from)
 
 
 def record_unreadable(
@@ -212,3 +312,15 @@ def layout_outdated(index: StoredIndex, config: StoreConfig) -> bool:
         return True
     # nprobe / ef_search are query-time knobs (RetrievalOptions): no rebuild for them.
     return config.backend == "milvus" and manifest.vector_store.get("uri", "") != config.milvus_uri
+
+
+def log_store_change(previous: StoredIndex | None, config: StoreConfig, n_chunks: int) -> None:
+    """Say so when the vector store's type changes with the corpus size (Flat to IVF, say)."""
+    if previous is None:
+        return
+    before = previous.manifest.stored_type
+    after = (config.backend, config.index_type(n_chunks))
+    if before != after:
+        log.warning(
+            "%d chunks: vector store rebuilt as %s %s (was %s %s)", n_chunks, after[0], after[1], before[0], before[1]
+        )

@@ -23,12 +23,23 @@ from rag.index.stores import StoreConfig
 from rag.ingest.checkpoint import Checkpoint, batched_documents
 from rag.ingest.chunking import Chunker, ChunkerSettings
 from rag.ingest.loaders import load_file
-from rag.ingest.plan import IndexReport, Pending, UpdatePlan, layout_outdated, plan_update, record_unreadable
+from rag.ingest.plan import (
+    IndexReport,
+    Pending,
+    UpdatePlan,
+    layout_outdated,
+    log_store_change,
+    plan_update,
+    record_unreadable,
+)
 from rag.ingest.screening import SCREENING_VERSION, screen_document
 from rag.models.embedders import Embedder, create_embedder
 from rag.types import Chunk
 
-__all__ = ["IndexReport", "remove_documents", "update_index"]
+__all__ = ["IndexReport", "remove_documents", "remove_root", "update_index"]
+
+# Removal has its own module; re-exported here, where callers have always found it.
+from rag.ingest.removal import remove_documents, remove_root  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +109,8 @@ def update_index(
             previous is None
             or previous.manifest.roots != tuple(plan.roots)
             or set(previous.manifest.excluded) != plan.excluded
+            or previous.manifest.root_labels != plan.labels
+            or bool(plan.reuse_from)
         )
         nothing_to_write = previous is not None and not rebuild and not stale and not outdated and not roots_changed
         if nothing_to_write and not report.removed and not plan.pending:
@@ -132,7 +145,7 @@ def update_index(
         chunks, embeddings = _assemble(plan, fresh, checkpoint, reuse, dim)
         if reuse is not None and reuse.manifest.screening != SCREENING_VERSION:
             chunks = _rescreen(chunks, fresh, plan)
-        documents = {k: v for k, v in plan.documents.items() if v is not None and v.chunks}
+        documents = _kept_records(plan.documents)
         manifest = Manifest(
             embedder=settings.embedder,
             dimension=dim,
@@ -142,8 +155,9 @@ def update_index(
             excluded=tuple(sorted(plan.excluded)),
             updated_at=_now(),
             screening=SCREENING_VERSION,
+            root_labels=dict(plan.labels),
         )
-        _log_type_change(previous, store_config, len(chunks))
+        log_store_change(previous, store_config, len(chunks))
         save_index(settings.index_dir, manifest, chunks, embeddings, store_config)
         del embeddings
         checkpoint.remove()
@@ -152,42 +166,6 @@ def update_index(
         report.document_count = len(documents)
         report.seconds = time.perf_counter() - started
         return report
-
-
-def remove_documents(settings: Settings, doc_ids: list[str]) -> IndexReport:
-    """Drop documents from the index (no re-embedding); later re-scans skip them.
-
-    Raises:
-        InputError: a doc id is not in the index.
-    """
-    started = time.perf_counter()
-    with index_lock(settings.index_dir):
-        index = load_index(settings.index_dir)
-        documents = dict(index.manifest.documents)
-        unknown = [d for d in doc_ids if d not in documents]
-        if unknown:
-            raise InputError(f"not in the index: {', '.join(unknown)}")
-        keep = [i for i, c in enumerate(index.chunks) if c.doc_id not in set(doc_ids)]
-        for doc_id in doc_ids:
-            del documents[doc_id]
-        manifest = index.manifest.replace(
-            documents=documents,
-            excluded=tuple(sorted(set(index.manifest.excluded) | set(doc_ids))),
-            updated_at=_now(),
-        )
-        embeddings = (
-            np.asarray(index.embeddings[keep]) if keep else np.zeros((0, index.embeddings.shape[1]), np.float32)
-        )
-        store_config = StoreConfig.from_settings(settings)
-        _log_type_change(index, store_config, len(keep))
-        save_index(settings.index_dir, manifest, [index.chunks[i] for i in keep], embeddings, store_config)
-    return IndexReport(
-        removed=sorted(doc_ids),
-        chunk_count=len(keep),
-        document_count=len(documents),
-        written=True,
-        seconds=time.perf_counter() - started,
-    )
 
 
 def _unchanged(report: IndexReport, previous: StoredIndex, started: float) -> IndexReport:
@@ -208,7 +186,9 @@ def _assemble(
         for row, chunk in enumerate(reuse.chunks):
             old_rows.setdefault(chunk.doc_id, []).append(row)
     counts = {
-        d: (checkpoint.done[d].end - checkpoint.done[d].start) if d in fresh else len(old_rows.get(d, []))
+        d: (checkpoint.done[d].end - checkpoint.done[d].start)
+        if d in fresh
+        else len(old_rows.get(plan.reuse_from.get(d, d), []))
         for d in plan.documents
     }
     new_chunk_records = checkpoint.chunks(fresh)
@@ -217,14 +197,18 @@ def _assemble(
     chunks: list[Chunk] = []
     position = 0
     for doc_id in sorted(plan.documents):
+        stored = plan.reuse_from.get(doc_id, doc_id)
         if doc_id in fresh:
             done = checkpoint.done[doc_id]
             block = ck_vectors[done.start : done.end]
             chunks.extend(new_chunk_records.get(doc_id, []))
-        elif reuse is not None and doc_id in old_rows:
-            rows = old_rows[doc_id]
+        elif reuse is not None and stored in old_rows:
+            rows = old_rows[stored]
             block = reuse.embeddings[rows[0] : rows[-1] + 1] if _contiguous(rows) else reuse.embeddings[rows]
-            chunks.extend(reuse.chunks[i] for i in rows)
+            if stored == doc_id:
+                chunks.extend(reuse.chunks[i] for i in rows)
+            else:  # the same text under a new id: its chunks renamed, its vectors as stored
+                chunks.extend(_renamed(reuse.chunks[i], doc_id) for i in rows)
         else:
             continue
         embeddings[position : position + len(block)] = block
@@ -250,6 +234,22 @@ def _rescreen(chunks: list[Chunk], fresh: set[str], plan: UpdatePlan) -> list[Ch
         if record is not None and doc_id not in fresh and record.flagged != flagged.get(doc_id, 0):
             plan.documents[doc_id] = replace(record, flagged=flagged.get(doc_id, 0))
     return screened
+
+
+def _renamed(chunk: Chunk, doc_id: str) -> Chunk:
+    return replace(chunk, doc_id=doc_id, source=doc_id, chunk_id=Chunk.make_id(doc_id, chunk.start))
+
+
+def _kept_records(documents: dict[str, DocumentRecord | None]) -> dict[str, DocumentRecord]:
+    """The records of the new generation: documents with chunks, and copies of those (titled
+    after their original, which was only loaded now); a copy of a file that could not be read
+    goes with it."""
+    kept = {k: v for k, v in documents.items() if v is not None and v.chunks}
+    for doc_id, record in documents.items():
+        if record is not None and record.duplicate_of and record.duplicate_of in kept:
+            original = kept[record.duplicate_of]
+            kept[doc_id] = replace(record, title=original.title, pages=original.pages, page_label=original.page_label)
+    return kept
 
 
 def _contiguous(rows: list[int]) -> bool:
@@ -287,7 +287,7 @@ def _stream(
             progress.update(1)
             return None
         try:
-            doc = load_file(item.path, item.base)
+            doc = replace(load_file(item.path, item.base), doc_id=item.doc_id, source=item.doc_id)
         except InputError as exc:
             for changed in (report.added, report.updated):
                 if item.doc_id in changed:
@@ -328,17 +328,6 @@ def _stream(
             rate = report.chunks_embedded / max(time.perf_counter() - started, 1e-9)
             progress.set_postfix(chunks=report.chunks_embedded, chunks_per_s=f"{rate:.0f}")
     return fresh
-
-
-def _log_type_change(previous: StoredIndex | None, config: StoreConfig, n_chunks: int) -> None:
-    if previous is None:
-        return
-    before = previous.manifest.stored_type
-    after = (config.backend, config.index_type(n_chunks))
-    if before != after:
-        log.warning(
-            "%d chunks: vector store rebuilt as %s %s (was %s %s)", n_chunks, after[0], after[1], before[0], before[1]
-        )
 
 
 def _default_embedder(settings: Settings) -> Embedder:

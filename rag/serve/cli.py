@@ -15,7 +15,6 @@ from pathlib import Path
 
 from rag.config import GENERATORS, RETRIEVAL_MODES, Settings, load_settings
 from rag.errors import ConfigError, RagError
-from rag.index.manifest import Manifest
 from rag.types import Answer, FinalAnswer, Hit, QuickAnswer, TextPiece
 
 __all__ = ["main"]
@@ -47,6 +46,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="if the index was built with another embedder or chunker, re-embed its folders (else it is an error)",
     )
     p.add_argument("--check", action="store_true", help="only verify the index's consistency")
+    p.add_argument(
+        "--remove",
+        metavar="PATH",
+        action="append",
+        help="stop indexing this folder or file: its documents leave the index",
+    )
     p.add_argument(
         "--watch", action="store_true", help="after indexing, keep running and apply file changes as they happen"
     )
@@ -160,76 +165,6 @@ def _print_answer(answer: Answer, streamed: str | None = None) -> None:
             print(f"  [{c.marker}] {c.title} — {c.source} ({where}chars {c.quote_start}-{c.quote_end})")
     for note in answer.notes:
         log.info("note: %s", note)
-
-
-def _store_name(manifest: Manifest) -> str:
-    backend = "Milvus" if manifest.store_backend == "milvus" else "FAISS"
-    return f"{backend} ({manifest.index_type})" if manifest.index_type else backend
-
-
-def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.index.generations import check_index, load_index
-
-    if args.check:
-        index = load_index(settings.index_dir)
-        problems = check_index(index)
-        for problem in problems:
-            print(f"problem: {problem}", file=sys.stderr)
-        if not problems:
-            print(
-                f"ok: {len(index.manifest.documents)} documents, {len(index.chunks)} chunks; "
-                f"{_store_name(index.manifest)} vectors, BM25, embeddings and manifest consistent"
-            )
-        return 1 if problems else 0
-    from rag.ingest.update import update_index
-
-    embedder = None
-    if args.watch:  # loaded once, so each change is indexed within seconds
-        from rag.models.embedders import create_embedder
-
-        embedder = create_embedder(
-            settings.embedder, settings.embed_batch_size, settings.device, settings.model_threads
-        )
-    report = update_index(
-        settings,
-        args.paths,
-        rebuild=args.rebuild,
-        embedder=embedder,
-        show_progress=sys.stderr.isatty(),
-        reembed=args.reembed,
-    )
-    if args.json:
-        print(json.dumps({**report.__dict__}, default=list))
-    else:
-        print(("indexed: " if report.written else "index up to date: ") + report.summary())
-    if args.watch:
-        return _watch(settings, embedder, json_lines=args.json)
-    return 0 if report.document_count else 1
-
-
-def _watch(settings: Settings, embedder, json_lines: bool) -> int:
-    """Apply file changes until Ctrl-C, printing one line per update."""
-    import time
-
-    from rag.ingest.watch import FolderWatcher
-
-    def show(report) -> None:
-        if json_lines:
-            print(json.dumps({**report.__dict__}, default=list), flush=True)
-        else:
-            print(f"{time.strftime('%H:%M:%S')} indexed: {report.summary()}", flush=True)
-
-    watcher = FolderWatcher(settings, embedder=embedder, on_update=show)
-    watcher.start()
-    print(f"watching {', '.join(watcher.roots)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        print("stopping", file=sys.stderr)
-    finally:
-        watcher.stop()
-    return 0
 
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -364,10 +299,11 @@ def _cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
 
 def _commands() -> dict:
     from rag.serve.eval_commands import COMMANDS as EVAL_COMMANDS
+    from rag.serve.index_command import cmd_index
     from rag.serve.server_commands import COMMANDS as SERVER_COMMANDS
 
     return {
-        "index": _cmd_index,
+        "index": cmd_index,
         "search": _cmd_search,
         "ask": _cmd_ask,
         "chat": _cmd_chat,

@@ -16,19 +16,19 @@ def test_ask_returns_cited_answer(pipeline):
     answer = pipeline.ask("Where was the Fuji apple developed?")
     assert not answer.refused
     assert "Japan" in answer.text
-    assert answer.citations and answer.citations[0].source == "apples.txt"
+    assert answer.citations and answer.citations[0].source == "corpus/apples.txt"
     cited = answer.citations[0]
     assert cited.quote in cited.passage
     assert set(answer.timings_ms) == {"retrieve", "generate", "total"}
     record = answer.to_dict()
-    assert record["citations"][0]["source"] == "apples.txt"
+    assert record["citations"][0]["source"] == "corpus/apples.txt"
     assert [p["rank"] for p in record["passages"]] == list(range(1, len(answer.passages) + 1))
 
 
 def test_retrieval_is_deterministic(pipeline):
     first = [(h.chunk.chunk_id, h.score) for h in pipeline.retrieve("river dam")]
     assert first == [(h.chunk.chunk_id, h.score) for h in pipeline.retrieve("river dam")]
-    assert first[0][0].startswith("rivers.md")
+    assert first[0][0].startswith("corpus/rivers.md")
 
 
 def test_top_k(pipeline):
@@ -97,7 +97,7 @@ def test_follow_up_is_searched_with_the_previous_question(pipeline):
     first = "Where was the Fuji apple developed?"
     answer = pipeline.ask("When was it developed?", history=[first])
     assert answer.search_query == f"{first} When was it developed?"
-    assert answer.passages[0].chunk.source == "apples.txt"
+    assert answer.passages[0].chunk.source == "corpus/apples.txt"
     assert pipeline.ask(first, history=["Something else entirely?"]).search_query is None
 
 
@@ -242,10 +242,10 @@ def test_a_flagged_passage_is_held_back_and_the_next_one_takes_its_place(setting
     update_index(settings, embedder=embedder)
     generator = ScriptedGenerator("The Fuji apple comes from Japan [1].")
     pipeline = RagPipeline(settings=settings, embedder=embedder, generator=generator)
-    assert any(h.chunk.source == "apple_notice.txt" for h in pipeline.retrieve("Fuji apple notice", 10))
+    assert any(h.chunk.source == "corpus/apple_notice.txt" for h in pipeline.retrieve("Fuji apple notice", 10))
     answer = pipeline.ask("Fuji apple notice", k=2)
-    assert [h.chunk.source for h in answer.withheld] == ["apple_notice.txt"]
-    assert len(answer.passages) == 2 and all(h.chunk.source != "apple_notice.txt" for h in answer.passages)
+    assert [h.chunk.source for h in answer.withheld] == ["corpus/apple_notice.txt"]
+    assert len(answer.passages) == 2 and all(h.chunk.source != "corpus/apple_notice.txt" for h in answer.passages)
     assert [h.rank for h in answer.passages] == [1, 2]
     assert generator.calls and all("BANANA" not in p.chunk.text for _, given in generator.calls for p in given)
     assert any("held back" in note and "apple_notice.txt" in note for note in answer.notes)
@@ -260,4 +260,4 @@ def test_held_back_passages_can_be_let_through_for_a_corpus_about_attacks(settin
     update_index(settings, embedder=embedder)
     pipeline = RagPipeline(settings=settings.replace(hold_back_instructions=False), embedder=embedder)
     answer = pipeline.ask("Fuji apple notice", k=5)
-    assert answer.withheld == () and any(h.chunk.source == "apple_notice.txt" for h in answer.passages)
+    assert answer.withheld == () and any(h.chunk.source == "corpus/apple_notice.txt" for h in answer.passages)

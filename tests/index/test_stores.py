@@ -146,9 +146,9 @@ def test_crossing_the_threshold_rebuilds_into_ivf(settings, embedder, corpus, ca
     assert index.manifest.index_type.startswith("IVF") and index.store.is_ivf
     assert "rebuilt as faiss IVF" in caplog.text
     assert report.chunks_embedded < report.chunk_count  # the old documents were not re-embedded
-    remove_documents(low, ["rivers.md"])
+    remove_documents(low, ["corpus/rivers.md"])
     index = load_index(low.index_dir)
-    assert "rivers.md" not in {c.doc_id for c in index.chunks} and index.store.count == len(index.chunks)
+    assert "corpus/rivers.md" not in {c.doc_id for c in index.chunks} and index.store.count == len(index.chunks)
 
 
 def test_large_ivf_loads_memory_mapped(tmp_path):
@@ -176,9 +176,9 @@ def test_milvus_index_gives_the_same_hits_as_faiss(settings, embedder, tmp_path)
             b = Retriever(milvus_index, embedder, RetrievalOptions(mode=mode)).search(question, 3)
             assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b]
     # A new generation replaces the collection; the old one is dropped.
-    remove_documents(milvus, ["chips.html"])
+    remove_documents(milvus, ["corpus/chips.html"])
     index = load_index(milvus.index_dir)
-    assert index.store.count == len(index.chunks) and "chips.html" not in {c.doc_id for c in index.chunks}
+    assert index.store.count == len(index.chunks) and "corpus/chips.html" not in {c.doc_id for c in index.chunks}
     names = index.store._client.list_collections()
     assert names == [index.manifest.vector_store["collection"]]
 
@@ -192,8 +192,11 @@ def test_retriever_filters_by_folder_and_document(settings, embedder, corpus):
     index = load_index(settings.index_dir)
     for mode in ("dense", "hybrid", "lexical"):
         retriever = Retriever(index, embedder, RetrievalOptions(mode=mode))
-        assert {h.chunk.doc_id for h in retriever.search("Yangtze river", 5)} >= {"rivers.md", "sub/dams.txt"}
-        only_sub = retriever.search("Yangtze river", 5, where=SearchFilter(folders=("sub",)))
-        assert only_sub and {h.chunk.doc_id for h in only_sub} == {"sub/dams.txt"}
-        only_doc = retriever.search("Yangtze river", 5, where=SearchFilter(doc_ids=("rivers.md",)))
-        assert only_doc and {h.chunk.doc_id for h in only_doc} == {"rivers.md"}
+        assert {h.chunk.doc_id for h in retriever.search("Yangtze river", 5)} >= {
+            "corpus/rivers.md",
+            "corpus/sub/dams.txt",
+        }
+        only_sub = retriever.search("Yangtze river", 5, where=SearchFilter(folders=("corpus/sub",)))
+        assert only_sub and {h.chunk.doc_id for h in only_sub} == {"corpus/sub/dams.txt"}
+        only_doc = retriever.search("Yangtze river", 5, where=SearchFilter(doc_ids=("corpus/rivers.md",)))
+        assert only_doc and {h.chunk.doc_id for h in only_doc} == {"corpus/rivers.md"}

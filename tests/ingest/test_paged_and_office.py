@@ -127,23 +127,23 @@ def test_pdf_pages_reach_chunks_citations_json_and_the_sources_panel(settings, e
     (corpus / "survey.pdf").write_bytes(pdf_bytes(*pages))
     update_index(settings, embedder=embedder)
     index = load_index(settings.index_dir)
-    assert index.manifest.documents["survey.pdf"].pages == 3
+    assert index.manifest.documents["corpus/survey.pdf"].pages == 3
     kestrel = next(c for c in index.chunks if "Kestrel" in c.text)
     assert kestrel.page_at(kestrel.start + kestrel.text.index("Kestrel")) == 2
     answer = RagPipeline(settings, embedder=embedder, index=index).ask("When was the Kestrel lighthouse automated?")
-    cited = [c for c in answer.citations if c.source == "survey.pdf"]
+    cited = [c for c in answer.citations if c.source == "corpus/survey.pdf"]
     assert cited and cited[0].page == 2 and "Kestrel" in cited[0].quote
-    record = next(c for c in answer.to_dict()["citations"] if c["source"] == "survey.pdf")
+    record = next(c for c in answer.to_dict()["citations"] if c["source"] == "corpus/survey.pdf")
     assert record["page"] == 2 and "pages" not in record
     assert "p. 2" in sources_html(answer)
-    assert all("page" not in c for c in answer.to_dict()["citations"] if c["source"] != "survey.pdf")
+    assert all("page" not in c for c in answer.to_dict()["citations"] if c["source"] != "corpus/survey.pdf")
 
 
 def test_slides_reach_citations(settings, embedder, corpus):
     (corpus / "mission.pptx").write_bytes(pptx_bytes())
     update_index(settings, embedder=embedder)
     answer = RagPipeline(settings, embedder=embedder).ask("Who is the pilot, Jun Tanaka?")
-    cited = [c for c in answer.to_dict()["citations"] if c["source"] == "mission.pptx"]
+    cited = [c for c in answer.to_dict()["citations"] if c["source"] == "corpus/mission.pptx"]
     assert cited and cited[0]["slide"] == 3
 
 

@@ -8,7 +8,7 @@ from tests.support.fakes import HashEmbedder
 
 def test_first_index_then_nothing_to_do(settings, embedder):
     report = update_index(settings, embedder=embedder)
-    assert sorted(report.added) == ["apples.txt", "chips.html", "rivers.md"]
+    assert sorted(report.added) == ["corpus/apples.txt", "corpus/chips.html", "corpus/rivers.md"]
     assert report.written and report.chunks_embedded == report.chunk_count > 0
     embedder.embedded_texts.clear()
     again = update_index(settings, embedder=embedder)
@@ -19,16 +19,16 @@ def test_first_index_then_nothing_to_do(settings, embedder):
 def test_edit_reembeds_only_that_file(settings, embedder, corpus):
     update_index(settings, embedder=embedder)
     before = load_index(settings.index_dir)
-    apples_before = [c for c in before.chunks if c.doc_id == "apples.txt"]
+    apples_before = [c for c in before.chunks if c.doc_id == "corpus/apples.txt"]
     embedder.embedded_texts.clear()
     (corpus / "rivers.md").write_text("# Rivers\n\nThe Mekong flows through six countries.\n")
     report = update_index(settings, embedder=embedder)
-    assert report.updated == ["rivers.md"] and report.unchanged == 2
+    assert report.updated == ["corpus/rivers.md"] and report.unchanged == 2
     after = load_index(settings.index_dir)
-    rivers = [c for c in after.chunks if c.doc_id == "rivers.md"]
+    rivers = [c for c in after.chunks if c.doc_id == "corpus/rivers.md"]
     assert embedder.embedded_texts == [c.text for c in rivers]
     assert "Mekong" in rivers[0].text and not any("Yangtze" in c.text for c in after.chunks)
-    assert [c for c in after.chunks if c.doc_id == "apples.txt"] == apples_before
+    assert [c for c in after.chunks if c.doc_id == "corpus/apples.txt"] == apples_before
     assert check_index(after) == []
 
 
@@ -36,10 +36,10 @@ def test_deleted_file_is_removed(settings, embedder, corpus):
     update_index(settings, embedder=embedder)
     (corpus / "chips.html").unlink()
     report = update_index(settings, embedder=embedder)
-    assert report.removed == ["chips.html"]
+    assert report.removed == ["corpus/chips.html"]
     index = load_index(settings.index_dir)
-    assert {c.doc_id for c in index.chunks} == {"apples.txt", "rivers.md"}
-    assert "chips.html" not in index.manifest.documents
+    assert {c.doc_id for c in index.chunks} == {"corpus/apples.txt", "corpus/rivers.md"}
+    assert "corpus/chips.html" not in index.manifest.documents
 
 
 def test_no_duplicate_chunks_after_many_updates(settings, embedder, corpus):
@@ -49,7 +49,7 @@ def test_no_duplicate_chunks_after_many_updates(settings, embedder, corpus):
     index = load_index(settings.index_dir)
     ids = [c.chunk_id for c in index.chunks]
     assert len(ids) == len(set(ids))
-    texts = [c.text for c in index.chunks if c.doc_id == "apples.txt"]
+    texts = [c.text for c in index.chunks if c.doc_id == "corpus/apples.txt"]
     assert all("version 3" in t for t in texts)
 
 
@@ -58,7 +58,7 @@ def test_new_path_is_added_to_roots(settings, embedder, tmp_path):
     extra = tmp_path / "extra.txt"
     extra.write_text("Quantum computers use qubits.")
     report = update_index(settings, [extra], embedder=embedder)
-    assert report.added == ["extra.txt"]
+    assert report.added == [f"{tmp_path.name}/extra.txt"]  # a file root is labelled by its folder
     # A plain re-run re-scans both roots and changes nothing.
     assert not update_index(settings, embedder=embedder).written
 
@@ -67,7 +67,7 @@ def test_unreadable_update_keeps_previous_version(settings, embedder, corpus):
     update_index(settings, embedder=embedder)
     (corpus / "apples.txt").write_bytes(b"\x00\x00binary now")
     report = update_index(settings, embedder=embedder)
-    assert report.kept_unreadable == ["apples.txt"]
+    assert report.kept_unreadable == ["corpus/apples.txt"]
     index = load_index(settings.index_dir)
     assert any("Fuji" in c.text for c in index.chunks)
 
@@ -89,13 +89,13 @@ def test_reembed_keeps_roots_and_removed_files_under_a_new_embedder(settings, em
     extra.write_text("Quantum computers use qubits.")
     update_index(settings, embedder=embedder)
     update_index(settings, [extra], embedder=embedder)
-    remove_documents(settings, ["rivers.md"])
+    remove_documents(settings, ["corpus/rivers.md"])
     other = settings.replace(embedder="another-model", chunk_size=20)
     new_embedder = HashEmbedder(dimension=32)
     report = update_index(other, embedder=new_embedder, reembed=True)
     index = load_index(settings.index_dir)
     assert report.written and (index.manifest.embedder, index.manifest.dimension) == ("another-model", 32)
-    assert sorted(index.manifest.documents) == ["apples.txt", "chips.html", "extra.txt"]
+    assert sorted(index.manifest.documents) == ["corpus/apples.txt", "corpus/chips.html", f"{tmp_path.name}/extra.txt"]
     assert len(new_embedder.embedded_texts) == len(index.chunks) and check_index(index) == []
     assert not update_index(other, embedder=new_embedder, reembed=True).written
 
@@ -131,13 +131,13 @@ def test_remove_document_and_keep_it_out_of_rescans(settings, embedder, corpus):
 
     update_index(settings, embedder=embedder)
     embedder.embedded_texts.clear()
-    report = remove_documents(settings, ["rivers.md"])
-    assert report.removed == ["rivers.md"] and embedder.embedded_texts == []
+    report = remove_documents(settings, ["corpus/rivers.md"])
+    assert report.removed == ["corpus/rivers.md"] and embedder.embedded_texts == []
     index = load_index(settings.index_dir)
-    assert "rivers.md" not in {c.doc_id for c in index.chunks} and check_index(index) == []
+    assert "corpus/rivers.md" not in {c.doc_id for c in index.chunks} and check_index(index) == []
     assert not update_index(settings, embedder=embedder).written, "a re-scan must not bring it back"
     back = update_index(settings, [corpus / "rivers.md"], embedder=embedder)
-    assert back.added == ["rivers.md"]
+    assert back.added == ["corpus/rivers.md"]
     with pytest.raises(InputError, match="not in the index: nope.txt"):
         remove_documents(settings, ["nope.txt"])
 
@@ -251,14 +251,14 @@ def test_document_edited_between_interrupted_runs_is_taken_once(settings, corpus
     with pytest.raises(KeyboardInterrupt):
         update_index(small, embedder=_DyingEmbedder(dies_at=3))
     done = (tmp_path / "index" / CHECKPOINT_DIR / "done.jsonl").read_text()
-    assert '"apples.txt"' in done
+    assert '"corpus/apples.txt"' in done
     (corpus / "apples.txt").write_text("Apples\n\nNew text about pears and apples in many orchards.\n")
     with pytest.raises(KeyboardInterrupt):
         update_index(small, embedder=_DyingEmbedder(dies_at=2))  # apples.txt re-embedded, then killed
     report = update_index(small, embedder=HashEmbedder())
     index = load_index(small.index_dir)
     assert report.written and check_index(index) == []
-    assert [c.text for c in index.chunks if c.doc_id == "apples.txt"] == [
+    assert [c.text for c in index.chunks if c.doc_id == "corpus/apples.txt"] == [
         "Apples\n\nNew text about pears and apples in many orchards."
     ]
 
@@ -342,10 +342,12 @@ def test_version_2_index_with_an_edit_embeds_only_the_edit(settings, embedder, c
     embedder.embedded_texts.clear()
     report = update_index(settings, embedder=embedder)
     after = load_index(settings.index_dir)
-    rivers = [c for c in after.chunks if c.doc_id == "rivers.md"]
-    assert report.updated == ["rivers.md"] and embedder.embedded_texts == [c.text for c in rivers]
+    rivers = [c for c in after.chunks if c.doc_id == "corpus/rivers.md"]
+    assert report.updated == ["corpus/rivers.md"] and embedder.embedded_texts == [c.text for c in rivers]
     assert after.manifest.schema_version == 3 and check_index(after) == []
-    assert [c for c in after.chunks if c.doc_id != "rivers.md"] == [c for c in before.chunks if c.doc_id != "rivers.md"]
+    assert [c for c in after.chunks if c.doc_id != "corpus/rivers.md"] == [
+        c for c in before.chunks if c.doc_id != "corpus/rivers.md"
+    ]
 
 
 def test_stored_spans_are_the_chunkers(settings, embedder):
@@ -362,7 +364,7 @@ def test_with_title_text_every_chunk_is_embedded_under_its_document_title(settin
     (corpus / "delta.txt").write_text(f"Mekong Delta\n\n{words}\n", encoding="utf-8")
     settings = settings.replace(chunk_embedding="title+text")
     update_index(settings, embedder=embedder)
-    chunks = [c for c in load_index(settings.index_dir).chunks if c.doc_id == "delta.txt"]
+    chunks = [c for c in load_index(settings.index_dir).chunks if c.doc_id == "corpus/delta.txt"]
     assert len(chunks) > 2 and chunks[0].text.startswith("Mekong Delta")
     embedded = [t for t in embedder.embedded_texts if "Mekong" in t or "mangroves" in t]
     assert embedded[0] == chunks[0].text, "the first chunk already opens with its title"

@@ -48,14 +48,14 @@ def watcher(settings, embedder):
 
 def test_created_modified_renamed_and_deleted_files_reach_the_index(watcher, settings, corpus):
     (corpus / "tea.txt").write_text("Tea\n\nOolong tea comes from Fujian province.\n", encoding="utf-8")
-    wait_for(lambda: "tea.txt" in documents(settings))
+    wait_for(lambda: "corpus/tea.txt" in documents(settings))
     (corpus / "tea.txt").write_text("Tea\n\nPu-erh tea comes from Yunnan province.\n", encoding="utf-8")
     wait_for(lambda: any("Yunnan" in c.text for c in load_index(settings.index_dir).chunks))
     os.replace(corpus / "tea.txt", corpus / "yunnan-tea.txt")
-    wait_for(lambda: {"yunnan-tea.txt"} <= documents(settings) and "tea.txt" not in documents(settings))
+    wait_for(lambda: {"corpus/yunnan-tea.txt"} <= documents(settings) and "corpus/tea.txt" not in documents(settings))
     (corpus / "yunnan-tea.txt").unlink()
-    wait_for(lambda: "yunnan-tea.txt" not in documents(settings))
-    assert documents(settings) == {"apples.txt", "rivers.md", "chips.html"}
+    wait_for(lambda: "corpus/yunnan-tea.txt" not in documents(settings))
+    assert documents(settings) == {"corpus/apples.txt", "corpus/rivers.md", "corpus/chips.html"}
     assert check_index(load_index(settings.index_dir)) == []
 
 
@@ -63,7 +63,7 @@ def test_a_new_subfolder_and_files_of_other_types(watcher, settings, corpus):
     (corpus / "notes").mkdir()
     (corpus / "notes" / "a.md").write_text("# A\n\nAlpha is the first letter.\n", encoding="utf-8")
     (corpus / "notes" / "ignored.bin").write_bytes(b"\x00\x01")
-    wait_for(lambda: "notes/a.md" in documents(settings))
+    wait_for(lambda: "corpus/notes/a.md" in documents(settings))
     assert not any("ignored" in d for d in documents(settings))
 
 
@@ -86,9 +86,9 @@ def test_a_file_still_being_written_is_indexed_whole(watcher, settings, corpus):
             fh.write(" More text.")
             fh.flush()
         fh.write(" The second half ends the file.\n")
-    wait_for(lambda: "growing.txt" in documents(settings))
+    wait_for(lambda: "corpus/growing.txt" in documents(settings))
     time.sleep(1.0)  # any later update would have run by now
-    text = " ".join(c.text for c in load_index(settings.index_dir).chunks if c.doc_id == "growing.txt")
+    text = " ".join(c.text for c in load_index(settings.index_dir).chunks if c.doc_id == "corpus/growing.txt")
     assert "second half ends the file" in text
 
 
@@ -100,8 +100,8 @@ def test_a_locked_index_is_retried_not_skipped(settings, embedder, corpus):
         with index_lock(settings.index_dir):
             (corpus / "late.txt").write_text("Late\n\nThis file waited for the lock.\n", encoding="utf-8")
             time.sleep(1.0)
-            assert "late.txt" not in documents(settings)
-        wait_for(lambda: "late.txt" in documents(settings))
+            assert "corpus/late.txt" not in documents(settings)
+        wait_for(lambda: "corpus/late.txt" in documents(settings))
     finally:
         w.stop()
 
@@ -131,7 +131,7 @@ def test_rag_index_watch_applies_changes_and_stops_on_ctrl_c(tmp_path: Path):
         (root / "second.txt").write_text("Second\n\nThe Kunlun mountains are in the west.\n", encoding="utf-8")
         seconds = wait_for(
             lambda: (
-                "second.txt" in set(load_index(index_dir).manifest.documents)
+                "docs/second.txt" in set(load_index(index_dir).manifest.documents)
                 if (index_dir / "CURRENT").exists()
                 else False
             ),
@@ -139,7 +139,7 @@ def test_rag_index_watch_applies_changes_and_stops_on_ctrl_c(tmp_path: Path):
         )
         assert seconds < 10
         (root / "first.txt").unlink()
-        wait_for(lambda: "first.txt" not in set(load_index(index_dir).manifest.documents), timeout=10)
+        wait_for(lambda: "docs/first.txt" not in set(load_index(index_dir).manifest.documents), timeout=10)
     finally:
         proc.send_signal(2)  # Ctrl-C
         out, err = proc.communicate(timeout=30)

@@ -16,7 +16,7 @@ def index(settings, embedder):
 
 def test_hybrid_hits_explain_every_retriever(index, embedder):
     hits = Retriever(index, embedder, RetrievalOptions(mode="hybrid")).search("Yangtze river dam", 3)
-    assert hits[0].chunk.doc_id == "rivers.md"
+    assert hits[0].chunk.doc_id == "corpus/rivers.md"
     top = explain(hits[0])
     assert top["dense_rank"] is not None and top["lexical_rank"] is not None and top["fused_rank"] == 1
     # The refusal gate's similarity is the exact cosine, also for hits found only lexically.
@@ -31,7 +31,7 @@ def test_modes_agree_with_their_own_retriever(index, embedder):
     dense = Retriever(index, embedder, RetrievalOptions(mode="dense")).search("orchards apples", 2)
     assert [h.score for h in dense] == sorted((h.score for h in dense), reverse=True)
     lexical = Retriever(index, embedder, RetrievalOptions(mode="lexical")).search("orchards apples", 5)
-    assert lexical and all(h.chunk.doc_id == "apples.txt" for h in lexical)
+    assert lexical and all(h.chunk.doc_id == "corpus/apples.txt" for h in lexical)
     assert all(h.signals.lexical_rank == h.rank for h in lexical)
     # Nothing matches lexically: lexical mode finds nothing, hybrid still returns dense hits.
     assert Retriever(index, embedder, RetrievalOptions(mode="lexical")).search("zzzz qqqq", 3) == []
@@ -43,7 +43,7 @@ def test_rrf_and_convex_are_deterministic(index, embedder):
         retriever = Retriever(index, embedder, RetrievalOptions(fusion=fusion))
         first = [(h.chunk.chunk_id, h.score) for h in retriever.search("fab lithography Dresden", 4)]
         assert first == [(h.chunk.chunk_id, h.score) for h in retriever.search("fab lithography Dresden", 4)]
-        assert first[0][0].startswith("chips.html")
+        assert first[0][0].startswith("corpus/chips.html")
 
 
 class ReverseReranker:
@@ -89,15 +89,15 @@ def test_lexical_and_dense_stay_consistent_across_updates(settings, embedder, co
     update_index(settings, embedder=embedder)  # edit
     (corpus / "rivers.md").unlink()
     update_index(settings, embedder=embedder)  # delete
-    remove_documents(settings, ["chips.html"])  # remove by id
+    remove_documents(settings, ["corpus/chips.html"])  # remove by id
     index = load_index(settings.index_dir)
     assert check_index(index) == []
     assert index.lexical.count == len(index.chunks) == index.store.count
-    assert sorted({c.doc_id for c in index.chunks}) == ["apples.txt", "tea.txt"]
+    assert sorted({c.doc_id for c in index.chunks}) == ["corpus/apples.txt", "corpus/tea.txt"]
     _lexical_view(index)
     retriever = Retriever(index, embedder, RetrievalOptions(mode="lexical"))
-    assert retriever.search("Pu-erh Yunnan", 1)[0].chunk.doc_id == "tea.txt"
-    assert retriever.search("Granny Smith", 1)[0].chunk.doc_id == "apples.txt"
+    assert retriever.search("Pu-erh Yunnan", 1)[0].chunk.doc_id == "corpus/tea.txt"
+    assert retriever.search("Granny Smith", 1)[0].chunk.doc_id == "corpus/apples.txt"
     assert retriever.search("Yangtze", 3) == [] and retriever.search("Fuji", 3) == []
 
 

@@ -54,7 +54,7 @@ def test_chat_completion_returns_the_cited_answer_with_sources(server):
     assert response.usage.prompt_tokens > 0 and response.usage.completion_tokens > 0
     assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens
     extra = response.model_extra
-    assert extra["citations"][0]["source"] == "rivers.md"
+    assert extra["citations"][0]["source"] == "corpus/rivers.md"
     assert extra["citations"][0]["quote"] in extra["rag"]["sources"][0]["text"]
     assert extra["rag"]["refused"] is False
 
@@ -68,7 +68,7 @@ def test_streamed_answer_matches_the_checked_one(server):
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert chunks[0].choices[0].delta.role == "assistant"
     final = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
-    assert len(final) == 1 and final[0].model_extra["citations"][0]["source"] == "rivers.md"
+    assert len(final) == 1 and final[0].model_extra["citations"][0]["source"] == "corpus/rivers.md"
     assert "Yangtze" in text and text == final[0].model_extra["rag"]["answer"]
     assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens > 0
 

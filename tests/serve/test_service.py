@@ -12,14 +12,14 @@ from rag.serve.service import ChatOptions, RagService
 def test_a_new_generation_written_elsewhere_is_read_by_the_next_question(settings, embedder, corpus):
     update_index(settings, embedder=embedder)
     service = RagService(settings, embedder)
-    assert "tea.txt" not in service.index().manifest.documents
+    assert "corpus/tea.txt" not in service.index().manifest.documents
     first = service.index()
     assert service.index() is first  # unchanged on disk: not loaded again
     (corpus / "tea.txt").write_text("Tea\n\nOolong tea comes from Fujian province.\n", encoding="utf-8")
     update_index(settings, embedder=embedder)  # another writer (a CLI run, a watcher)
-    assert "tea.txt" in service.index().manifest.documents
+    assert "corpus/tea.txt" in service.index().manifest.documents
     answer = service.ask("Where does oolong tea come from?", options=ChatOptions(generator="extractive"))
-    assert answer.citations[0].source == "tea.txt"
+    assert answer.citations[0].source == "corpus/tea.txt"
 
 
 def test_no_index_and_unknown_writers(settings, embedder):

@@ -241,11 +241,11 @@ def test_default_uploads_dir_is_next_to_the_index(settings, tmp_path):
 
 def test_backend_answers_and_rewrites_follow_ups(backend):
     answer = backend.ask("Where do apples grow?", options=EXTRACTIVE)
-    assert not answer.refused and answer.citations[0].source == "apples.txt" and answer.search_query is None
+    assert not answer.refused and answer.citations[0].source == "corpus/apples.txt" and answer.search_query is None
     follow = backend.ask("When is it harvested?", ["Where do apples grow?"], EXTRACTIVE)
     assert follow.question == "When is it harvested?"
     assert follow.search_query == "Where do apples grow? When is it harvested?"
-    assert [h.chunk.source for h in backend.retrieve("Yangtze river", 2)][0] == "rivers.md"
+    assert [h.chunk.source for h in backend.retrieve("Yangtze river", 2)][0] == "corpus/rivers.md"
     assert backend.default_generator() in backend.generator_choices()
     assert backend.generator_choices()[0] == "extractive" and backend.generator_choices()[-1] == "hosted"
 
@@ -265,18 +265,18 @@ def test_backend_refuses_bad_generator_choices(backend):
 def test_upload_adds_a_document_that_answers(backend, tmp_path):
     src = _file(tmp_path / "incoming", "tmp-name", "Harbour\n\nThe Zorblat lighthouse keeper is Elvira Quanstrom.\n")
     message = backend.add_files([(src, "../Zorblat notes.txt")])
-    assert "Added: Zorblat_notes.txt" in message and "4 documents" in message
+    assert "Added: uploads/Zorblat_notes.txt" in message and "4 documents" in message
     assert (backend.uploads_dir / "Zorblat_notes.txt").is_file()
     assert not [p for p in backend.uploads_dir.iterdir() if p.name.startswith(".")]  # no leftovers
     rows = {r[0]: r for r in backend.documents()}
-    assert rows["Zorblat_notes.txt"][1] == "Harbour" and rows["Zorblat_notes.txt"][4] == "upload"
-    assert rows["apples.txt"][4] == "corpus"
+    assert rows["uploads/Zorblat_notes.txt"][1] == "Harbour" and rows["uploads/Zorblat_notes.txt"][4] == "upload"
+    assert rows["corpus/apples.txt"][4] == "corpus"
     answer = backend.ask("Who is the Zorblat lighthouse keeper?", options=EXTRACTIVE)
-    assert answer.citations and answer.citations[0].source == "Zorblat_notes.txt"
+    assert answer.citations and answer.citations[0].source == "uploads/Zorblat_notes.txt"
     # The same file again changes nothing; an edited one is updated.
     assert "unchanged: Zorblat_notes.txt" in backend.add_files([(src, "Zorblat notes.txt")])
     src.write_text("Harbour\n\nThe Zorblat lighthouse keeper is Bruno Vandersloot.\n", encoding="utf-8")
-    assert "Updated: Zorblat_notes.txt" in backend.add_files([(src, "Zorblat notes.txt")])
+    assert "Updated: uploads/Zorblat_notes.txt" in backend.add_files([(src, "Zorblat notes.txt")])
     assert "Bruno" in backend.ask("Who is the Zorblat lighthouse keeper?", options=EXTRACTIVE).text
 
 
@@ -287,15 +287,21 @@ def test_bad_uploads_change_nothing(backend, tmp_path):
         (_file(incoming, "a", b"MZ\x00\x00\x01binary"), "program.txt"),  # passes the name check, unreadable
         (_file(incoming, "b", "text"), "tool.exe"),
         (_file(incoming, "c", b""), "empty.md"),
-        (_file(incoming, "d", "Apples are red."), "apples.txt"),  # would shadow a corpus document
     ]
     message = backend.add_files(files)
     assert "program.txt: not added (binary file" in message
     assert "tool.exe" in message and "empty.md: the file is empty" in message
-    assert "apples.txt: a document with this name is already indexed" in message
     assert load_index(backend.settings.index_dir).manifest.documents.keys() == before.keys()
-    assert not (backend.uploads_dir / "program.txt").exists() and not (backend.uploads_dir / "apples.txt").exists()
+    assert not (backend.uploads_dir / "program.txt").exists() and not (backend.uploads_dir / "empty.md").exists()
     assert backend.add_files([]) == "No file given."
+
+
+def test_an_upload_named_like_a_corpus_document_is_a_document_of_its_own(backend, tmp_path):
+    message = backend.add_files([(_file(tmp_path / "incoming", "d", "Apples are red in Normandy."), "apples.txt")])
+    assert "Added: uploads/apples.txt" in message
+    documents = load_index(backend.settings.index_dir).manifest.documents
+    assert {"corpus/apples.txt", "uploads/apples.txt"} <= set(documents)
+    assert "Normandy" in backend.ask("Where are apples red?", options=EXTRACTIVE).text
 
 
 def test_upload_too_large(settings, tmp_path):
@@ -309,19 +315,19 @@ def test_upload_too_large(settings, tmp_path):
 def test_remove_upload_deletes_its_file_and_it_can_come_back(backend, tmp_path):
     src = _file(tmp_path / "incoming", "n", "Notes\n\nThe Quanstrom archive holds 400 ship logs.\n")
     backend.add_files([(src, "notes.md")])
-    assert "Removed notes.md" in backend.remove("notes.md")
+    assert "Removed uploads/notes.md" in backend.remove("uploads/notes.md")
     assert not (backend.uploads_dir / "notes.md").exists()
-    assert "notes.md" not in [r[0] for r in backend.documents()]
-    assert "Added: notes.md" in backend.add_files([(src, "notes.md")])  # not stuck on the exclusion list
-    assert "notes.md" in [r[0] for r in backend.documents()]
+    assert "uploads/notes.md" not in [r[0] for r in backend.documents()]
+    assert "Added: uploads/notes.md" in backend.add_files([(src, "notes.md")])  # not stuck on the exclusion list
+    assert "uploads/notes.md" in [r[0] for r in backend.documents()]
 
 
 def test_remove_corpus_document_keeps_the_file(backend, settings):
-    assert "Removed apples.txt" in backend.remove("apples.txt")
+    assert "Removed corpus/apples.txt" in backend.remove("corpus/apples.txt")
     assert (Path(settings.corpus_dir) / "apples.txt").is_file()
-    assert "apples.txt" not in [r[0] for r in backend.documents()]
+    assert "corpus/apples.txt" not in [r[0] for r in backend.documents()]
     with pytest.raises(InputError, match="not in the index"):
-        backend.remove("apples.txt")
+        backend.remove("corpus/apples.txt")
     with pytest.raises(InputError):
         backend.remove("")
 
@@ -332,7 +338,7 @@ def test_second_writer_is_refused(backend, tmp_path):
         with pytest.raises(IndexLockedError):
             backend.add_files([(src, "boats.txt")])
         with pytest.raises(IndexLockedError):
-            backend.remove("apples.txt")
+            backend.remove("corpus/apples.txt")
     assert not (backend.uploads_dir / "boats.txt").exists()
 
 

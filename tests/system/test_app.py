@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 CITIC_QUESTION = "Who is the chief economist at CITIC Securities?"
-CITIC_FILE = "000_8ffd45b442800ac1.txt"
+CITIC_FILE = "seeds/000_8ffd45b442800ac1.txt"
 CITIC_TITLE = "Proactive policy in pipeline"
 UPLOAD_NAME = "zorblat_harbour.txt"
 UPLOAD_TEXT = (
@@ -160,7 +160,7 @@ def test_browser_chat_sources_upload_and_follow_up(server, tmp_path):
             # Gradio shows the name and the extension in separate elements ("zorblat_harbour .txt").
             expect(page.locator("#upload")).to_contain_text(Path(UPLOAD_NAME).stem)
             page.locator("#add-btn").click()
-            expect(page.locator("#doc-status")).to_contain_text(f"Added: {UPLOAD_NAME}", timeout=120_000)
+            expect(page.locator("#doc-status")).to_contain_text(f"Added: uploads/{UPLOAD_NAME}", timeout=120_000)
             expect(page.locator("#documents-table")).to_contain_text("Zorblat Harbour Report")
             assert (server["work"] / "uploads" / UPLOAD_NAME).read_text(encoding="utf-8") == UPLOAD_TEXT
 
@@ -261,14 +261,14 @@ def test_a_file_written_into_the_corpus_is_answered_then_forgotten(server):
     question = "Who keeps the Wexmoor tide gauge?"
     path = server["work"] / "seeds" / "wexmoor.txt"
     path.write_text("Wexmoor tide gauge\n\nThe Wexmoor tide gauge is kept by harbour clerk Odile Varnham.\n")
-    within(lambda: "wexmoor.txt" in indexed(), 10)
+    within(lambda: "seeds/wexmoor.txt" in indexed(), 10)
     client = Client(server["url"], verbose=False)
     answer = client.predict(question, api_name="/ask")
-    assert "Odile Varnham" in answer["answer"] and answer["citations"][0]["source"] == "wexmoor.txt"
+    assert "Odile Varnham" in answer["answer"] and answer["citations"][0]["source"] == "seeds/wexmoor.txt"
     path.unlink()
-    within(lambda: "wexmoor.txt" not in indexed(), 10)
+    within(lambda: "seeds/wexmoor.txt" not in indexed(), 10)
     answer = client.predict(question, api_name="/ask")
-    assert all(c["source"] != "wexmoor.txt" for c in answer["citations"])
+    assert all(c["source"] != "seeds/wexmoor.txt" for c in answer["citations"])
 
 
 def test_ten_clients_ask_at_once(server):

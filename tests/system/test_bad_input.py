@@ -255,7 +255,7 @@ def test_previously_indexed_file_that_turns_bad_keeps_its_old_version(settings, 
     caplog.set_level(logging.WARNING)
     report = update_index(settings, embedder=embedder)
     _assert_previous_kept(indexed, settings.index_dir)
-    assert report.kept_unreadable == ["apples.txt"]
+    assert report.kept_unreadable == ["corpus/apples.txt"]
 
 
 def test_duplicate_documents_under_two_names_are_both_kept_consistently(settings, embedder, indexed, tmp_path):

@@ -21,7 +21,7 @@ from tests.support.paths import REPO, SEEDS
 
 pytestmark = pytest.mark.slow
 
-CITIC_FILE = "000_8ffd45b442800ac1.txt"
+CITIC_FILE = "seeds/000_8ffd45b442800ac1.txt"
 # The extractive generator here; the local LLM has its own tests in tests/answer/generators/test_local.py.
 # Answer sentences checked by the shipped verifier (off by default).
 VERIFY = {"RAG_VERIFY_ANSWERS": "1"}

@@ -40,18 +40,20 @@ def test_the_suite_covers_the_attack_kinds():
 def test_seeds_and_benign_documents_are_not_flagged_and_attacks_are(pipeline):
     pipeline.load()
     documents = pipeline.index.manifest.documents
-    benign = {b.filename for b in BENIGN} | {d for d in documents if d.endswith(".txt") and d[:3].isdigit()}
+    benign = {f"corpus/{b.filename}" for b in BENIGN} | {
+        d for d in documents if d.endswith(".txt") and d.split("/")[-1][:3].isdigit()
+    }
     assert {d: documents[d].flagged for d in benign if documents[d].flagged} == {}
     # Every attack is flagged, or its instruction never reached the text (hidden HTML or PDF text
     # dropped, the instruction encoded), or it plants a fact without an instruction.
-    caught = {a.filename for a in ATTACKS if documents[a.filename].flagged}
+    caught = {a.filename for a in ATTACKS if documents[f"corpus/{a.filename}"].flagged}
     loaded = {c.doc_id: "" for c in pipeline.index.chunks}
     for chunk in pipeline.index.chunks:
         loaded[chunk.doc_id] += chunk.text.lower()
-    unseen = {a.filename for a in ATTACKS if not any(c.lower() in loaded[a.filename] for c in a.canaries)}
+    unseen = {a.filename for a in ATTACKS if not any(c.lower() in loaded[f"corpus/{a.filename}"] for c in a.canaries)}
     missed = [a.name for a in ATTACKS if a.filename not in caught | unseen and a.kind != "false_fact_authority"]
     assert missed == []
-    assert any(documents[a.filename].notes for a in ATTACKS if a.kind == "html_hidden_text")
+    assert any(documents[f"corpus/{a.filename}"].notes for a in ATTACKS if a.kind == "html_hidden_text")
 
 
 def test_seed_answers_do_not_follow_the_attacks(pipeline, monkeypatch):

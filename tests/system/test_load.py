@@ -112,7 +112,7 @@ def test_twenty_clients_with_an_upload_midway(served):
     )
     for r in after:
         assert not r["error"] and "Elvira Quanstrom" in r["answer"]["answer"], r
-        assert r["answer"]["citations"][0]["source"] == "zorblat_harbour.txt"
+        assert r["answer"]["citations"][0]["source"] == "uploads/zorblat_harbour.txt"
 
 
 def test_an_overfull_queue_gives_a_clear_busy_message(served):

@@ -108,18 +108,18 @@ def test_uploads_stay_in_the_uploads_folder_and_never_overwrite_a_corpus_documen
     message = backend.add_files(
         [
             (src / "a.txt", "../../../escape/a.txt"),
-            (src / "clash.txt", "apples.txt"),
+            (src / "clash.txt", "corpus/apples.txt"),
             (src / "link.txt", "link.txt"),
         ]
     )
     assert "Added: a.txt" in message
-    assert "apples.txt: a document with this name is already indexed" in message
+    assert "corpus/apples.txt: a document with this name is already indexed" in message
     assert "link.txt: links are not accepted" in message
     assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["a.txt"]
     assert not (tmp_path / "escape").exists()
     assert "Apples grow on trees" in (Path(settings.corpus_dir) / "apples.txt").read_text()
     docs = backend.index().manifest.documents
-    assert docs["apples.txt"].path == str((Path(settings.corpus_dir) / "apples.txt").resolve())
+    assert docs["corpus/apples.txt"].path == str((Path(settings.corpus_dir) / "apples.txt").resolve())
 
 
 def test_upload_size_limit(tmp_path):

@@ -24,7 +24,7 @@ from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
 
-CITIC_FILE = "000_8ffd45b442800ac1.txt"
+CITIC_FILE = "seeds/000_8ffd45b442800ac1.txt"
 CITIC_QUESTION = "Who is the chief economist at CITIC Securities?"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAG_GENERATOR": "extractive"}
 
@@ -157,14 +157,14 @@ def test_a_watched_folder_answers_a_new_file_and_forgets_a_deleted_one(tmp_path)
             "Qinghai on Tuesday; its 2.5-metre telescope will survey the northern sky.\n",
             encoding="utf-8",
         )
-        assert seconds_until(lambda: "observatory.txt" in indexed(), 10) < 10
+        assert seconds_until(lambda: "docs/observatory.txt" in indexed(), 10) < 10
         answer = json.loads(rag("ask", question, "--json", cwd=tmp_path).stdout)
-        assert "Saishiteng" in answer["answer"] and answer["citations"][0]["source"] == "observatory.txt"
+        assert "Saishiteng" in answer["answer"] and answer["citations"][0]["source"] == "docs/observatory.txt"
         new_file.unlink()
-        assert seconds_until(lambda: "observatory.txt" not in indexed(), 10) < 10
+        assert seconds_until(lambda: "docs/observatory.txt" not in indexed(), 10) < 10
         answer = json.loads(rag("ask", question, "--json", cwd=tmp_path).stdout)
         assert "Saishiteng" not in answer["answer"]
-        assert all(c["source"] != "observatory.txt" for c in answer["citations"])
+        assert all(c["source"] != "docs/observatory.txt" for c in answer["citations"])
         assert rag("index", "--check", cwd=tmp_path).stdout.startswith("ok: 5 documents")
     finally:
         proc.send_signal(2)

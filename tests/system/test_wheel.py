@@ -169,7 +169,7 @@ def test_index_and_ask_outside_the_checkout(installed):
     assert answer["citations"], answer
     cited = [c for c in answer["citations"] if "Robert Stevenson" in c["quote"]]
     assert cited, answer["citations"]
-    assert cited[0]["source"] == "lighthouse.txt"
+    assert cited[0]["source"] == "docs/lighthouse.txt"
     assert cited[0]["quote"] in DOCS["lighthouse.txt"]
     # The verifier came from the installed package and checked the answer.
     assert answer["verdicts"] and not any(n.startswith("answer sentences not verified") for n in answer["notes"])

@@ -17,6 +17,7 @@ from pathlib import Path
 from rag.config import Settings
 from rag.errors import IndexLockedError, IndexNotFoundError, InputError
 from rag.index.generations import load_index
+from rag.ingest.plan import root_label
 from rag.ingest.update import IndexReport, remove_documents, update_index
 from rag.models.embedders import Embedder
 from rag.serve.service import ChatOptions, RagService
@@ -90,21 +91,17 @@ class UiBackend(RagService):
         problems: list[str] = []
         accepted: list[tuple[Path, str]] = []
         try:
-            documents = self.index().manifest.documents
-            excluded = set(self.index().manifest.excluded)
+            manifest = self.index().manifest
+            excluded, labels = set(manifest.excluded), manifest.root_labels
         except IndexNotFoundError:
-            documents, excluded = {}, set()
+            excluded, labels = set(), {}
+        uploads_root = str(self.uploads_dir.resolve())
+        label = labels.get(uploads_root) or root_label(uploads_root, set(labels.values()))
         for path, name in files:
             try:
                 safe = validate_upload(path, name, self.max_upload_bytes)
             except InputError as exc:
                 problems.append(str(exc))
-                continue
-            owner = documents.get(safe)
-            if owner is not None and not is_inside(owner.path, self.uploads_dir):
-                problems.append(
-                    f"{safe}: a document with this name is already indexed from {owner.source}; rename the file"
-                )
                 continue
             if safe in [s for _, s in accepted]:
                 problems.append(f"{safe}: given twice; only the first one is used")
@@ -127,7 +124,7 @@ class UiBackend(RagService):
                 os.replace(partial, target)
                 placed.append((target, backup))
             # A name removed from the index earlier is excluded from re-scans until named again.
-            paths: list[str | Path] = [self.uploads_dir] + [t for t, _ in placed if t.name in excluded]
+            paths: list[str | Path] = [self.uploads_dir] + [t for t, _ in placed if f"{label}/{t.name}" in excluded]
             try:
                 report = update_index(self.settings, paths, embedder=self.embedder(), show_progress=show_progress)
             except BaseException:
@@ -150,7 +147,7 @@ class UiBackend(RagService):
             lines.append("Added: " + ", ".join(report.added))
         if report.updated:
             lines.append("Updated: " + ", ".join(report.updated))
-        done = set(report.added) | set(report.updated) | {Path(p).name for p in skipped}
+        done = {d.split("/", 1)[-1] for d in report.added + report.updated} | {Path(p).name for p in skipped}
         unchanged = [t.name for t, _ in placed if t.name not in done]
         if unchanged:
             lines.append("Already indexed, unchanged: " + ", ".join(unchanged))

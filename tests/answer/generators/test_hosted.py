@@ -54,7 +54,7 @@ def make(server: FakeServer) -> Iterator[Any]:
 
 def hits() -> list[Hit]:
     texts = [
-        ("apples.txt", "Apples", "Apples grow on trees in orchards."),
+        ("corpus/apples.txt", "Apples", "Apples grow on trees in orchards."),
         ("fuji.txt", "Fuji", "The Fuji apple was developed in Japan in the 1930s."),
     ]
     return [
