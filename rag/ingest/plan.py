@@ -197,7 +197,7 @@ def plan_update(
     documents: dict[str, DocumentRecord | None] = {}
     reuse_from: dict[str, str] = {}
     seen_paths: set[str] = set()
-    first_with: dict[str, str] = {}  # sha256 -> the document it names
+    first_with: dict[tuple[str, str], str] = {}  # (sha256, suffix) -> the document it names
     pending: list[Pending] = []
     missing_roots = []
     for root_str in roots:
@@ -225,7 +225,8 @@ def plan_update(
             if digest is None:
                 record_unreadable(report, documents, doc_id, path, "cannot read the file", old)
                 continue
-            original = first_with.get(digest)
+            # Same bytes and same type: the same loader reads the same text, so it is embedded once.
+            original = first_with.get((digest, path.suffix.lower()))
             if original is not None:
                 first = documents.get(original)  # None while it waits to be loaded: titled after
                 documents[doc_id] = DocumentRecord(
@@ -243,7 +244,7 @@ def plan_update(
                 else:
                     report.unchanged += 1
                 continue
-            first_with[digest] = doc_id
+            first_with[(digest, path.suffix.lower())] = doc_id
             if old is not None and digest == old.sha256 and old.chunks and not old.duplicate_of:
                 documents[doc_id] = old
                 if stored_as.get(doc_id, doc_id) != doc_id:

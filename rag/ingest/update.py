@@ -292,7 +292,14 @@ def _stream(
             for changed in (report.added, report.updated):
                 if item.doc_id in changed:
                     changed.remove(item.doc_id)
-            record_unreadable(report, documents, item.doc_id, item.path, str(exc).split(": ", 1)[-1], item.old)
+            reason = str(exc).split(": ", 1)[-1]
+            record_unreadable(report, documents, item.doc_id, item.path, reason, item.old)
+            for copy_id, copy in list(documents.items()):  # its byte-identical copies fail alike
+                if copy is not None and copy.duplicate_of == item.doc_id:
+                    for changed in (report.added, report.updated):
+                        if copy_id in changed:
+                            changed.remove(copy_id)
+                    record_unreadable(report, documents, copy_id, Path(copy.path), reason, None)
             progress.update(1)
             return None
         pieces = screen_document(list(chunker.split(doc)), doc.hidden)

@@ -91,7 +91,7 @@ def test_file_deleted_between_listing_and_reading(tmp_path):
 
 def test_discovery_skips_hidden_and_unsupported(tmp_path):
     (tmp_path / ".hidden.txt").write_text("x")
-    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "archive.zip").write_bytes(b"PK\x03\x04")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.md").write_text("# A")
     (tmp_path / "loop").symlink_to(tmp_path)

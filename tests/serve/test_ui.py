@@ -207,6 +207,14 @@ def test_rows():
         ],
         ["z.txt", "Z", 2, "2026-01-02 03:04:05", "upload", ""],
     ]
+    paged = {
+        "r.pdf": DocumentRecord(title="R", chunks=4, pages=3, path="/s/r.pdf"),
+        "r-copy.pdf": DocumentRecord(title="R", pages=3, duplicate_of="r.pdf", path="/s/r-copy.pdf"),
+        "deck.pptx": DocumentRecord(title="D", chunks=2, pages=5, page_label="slide", path="/s/deck.pptx"),
+    }
+    notes = {row[0]: row[-1] for row in document_rows(paged, uploads)}
+    assert notes["r.pdf"] == "3 pages" and notes["deck.pptx"] == "5 slides"
+    assert notes["r-copy.pdf"].startswith("copy of r.pdf")
 
 
 def test_format_error(caplog):

@@ -5,6 +5,7 @@
     pdf.py    .pdf (the text layer, via pypdf; page by page)
     office.py .docx (python-docx), .pptx (python-pptx; slide by slide)
     csv_rows.py .csv (rows, each cell named by its header; tables.py formats rows for all of them)
+    image.py  .png .jpg .jpeg .tif .tiff (Tesseract OCR, `ocr.py`, also for scanned PDF pages)
 
 A file that cannot be used raises `InputError` with a one-line reason (`load_file`); the indexer
 skips it, or keeps its previously indexed version, and goes on.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.ingest.loaders import csv_rows, html, office, pdf, text
+from rag.ingest.loaders import csv_rows, html, image, office, pdf, text
 from rag.ingest.loaders.base import TITLE_MAX, Extracted, Skip, first_line_title, smuggled_text, strip_invisible
 from rag.text import printable
 from rag.types import Document
@@ -38,6 +39,7 @@ _EXTRACTORS: dict[str, _Extractor] = {
     **{suffix: office.extract_docx for suffix in office.DOCX_EXTENSIONS},
     **{suffix: office.extract_pptx for suffix in office.PPTX_EXTENSIONS},
     **{suffix: csv_rows.extract for suffix in csv_rows.EXTENSIONS},
+    **{suffix: image.extract for suffix in image.EXTENSIONS},
 }
 SUPPORTED_EXTENSIONS = tuple(_EXTRACTORS)
 # Larger files are skipped unread, so memory stays bounded; 50 MB of text is ~25,000 pages and

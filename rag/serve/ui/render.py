@@ -212,6 +212,10 @@ def hit_rows(hits: Sequence[Hit]) -> list[list]:
 def _warnings(info: DocumentRecord) -> str:
     """What the documents table says about a file's content: instructions held back, text dropped."""
     parts = []
+    if info.duplicate_of:
+        parts.append(f"copy of {info.duplicate_of} (embedded once, cited as that one)")
+    if info.pages:
+        parts.append(f"{info.pages} {info.page_label}s")
     if info.flagged:
         parts.append(f"held back: {info.flagged} of {info.chunks} chunks read as instructions to an AI")
     return "; ".join(parts + list(info.notes))

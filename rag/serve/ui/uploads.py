@@ -19,7 +19,7 @@ __all__ = [
     "is_inside",
 ]
 
-UPLOAD_EXTENSIONS = (".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".pptx", ".csv")
+UPLOAD_EXTENSIONS = (".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".pptx", ".csv", ".png", ".jpg", ".jpeg")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOADS_DIRNAME = "uploads"
 _MAX_NAME_CHARS = 120
