@@ -84,7 +84,9 @@ def _expected_docs(corpus: Path) -> frozenset:
     import hashlib
 
     return frozenset(
-        (p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in corpus.glob("*.txt") if p.read_bytes().strip()
+        (f"{corpus.name}/{p.name}", hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in corpus.glob("*.txt")
+        if p.read_bytes().strip()
     )
 
 

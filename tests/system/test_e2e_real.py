@@ -102,8 +102,8 @@ def test_reindex_unchanged_embeds_nothing_and_edit_embeds_one_file(workdir):
         target.write_text(original + "\nThe ministry added a new robotics fund of 9 billion yuan.\n", encoding="utf-8")
         report = json.loads(rag("index", "--json", cwd=workdir).stdout)
         index = load_index(workdir / "index")
-        edited_chunks = [c for c in index.chunks if c.doc_id == target.name]
-        assert report["updated"] == [target.name] and report["unchanged"] == 4
+        edited_chunks = [c for c in index.chunks if c.doc_id == f"seeds/{target.name}"]
+        assert report["updated"] == [f"seeds/{target.name}"] and report["unchanged"] == 4
         assert report["chunks_embedded"] == len(edited_chunks)
         assert any("robotics fund" in c.text for c in edited_chunks)
     finally:
@@ -120,7 +120,7 @@ def test_seed_question_set_quality_floor(workdir):
     hits, contains, refused = [], [], []
     for q in answerable:
         answer = pipeline.ask(q["question"])
-        hits.append(hit_at_k([h.chunk.source for h in answer.passages], set(q["sources"]), 3))
+        hits.append(hit_at_k([h.chunk.source.rsplit("/", 1)[-1] for h in answer.passages], set(q["sources"]), 3))
         contains.append(contains_any(answer.text, q["answers"]))
         refused.append(float(answer.refused))
     assert mean(hits) >= 0.9

@@ -95,7 +95,7 @@ def test_twenty_clients_with_an_upload_midway(served):
         assert answer["question"] == r["job"]["question"]  # no answers crossed between clients
         assert not answer["refused"] and answer["citations"], r["job"]["id"]
         assert any(a.lower() in answer["answer"].lower() for a in r["job"]["answers"]), (r["job"]["id"], answer)
-    assert "Added: zorblat_harbour.txt" in upload_result["message"], upload_result
+    assert "Added: uploads/zorblat_harbour.txt" in upload_result["message"], upload_result
     latencies = sorted(r["seconds"] for r in results)
     wall = max(r["finished"] for r in results) - min(r["started"] for r in results)
     print(

@@ -112,14 +112,15 @@ def test_uploads_stay_in_the_uploads_folder_and_never_overwrite_a_corpus_documen
             (src / "link.txt", "link.txt"),
         ]
     )
-    assert "Added: a.txt" in message
-    assert "corpus/apples.txt: a document with this name is already indexed" in message
+    # A name like a corpus document's is a document of its own in uploads/, never the corpus file.
+    assert "Added: uploads/a.txt, uploads/apples.txt" in message
     assert "link.txt: links are not accepted" in message
-    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["a.txt"]
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["a.txt", "apples.txt"]
     assert not (tmp_path / "escape").exists()
     assert "Apples grow on trees" in (Path(settings.corpus_dir) / "apples.txt").read_text()
     docs = backend.index().manifest.documents
     assert docs["corpus/apples.txt"].path == str((Path(settings.corpus_dir) / "apples.txt").resolve())
+    assert docs["uploads/apples.txt"].path == str((tmp_path / "uploads" / "apples.txt").resolve())
 
 
 def test_upload_size_limit(tmp_path):

@@ -68,7 +68,8 @@ def _file_name(doc_id: str) -> str:
 
 
 def doc_id_of_file(file_name: str) -> str:
-    return urllib.parse.unquote(file_name.removesuffix(".txt"))
+    """The BEIR id of a materialized file, from its file name or its document id (`corpus/<id>.txt`)."""
+    return urllib.parse.unquote(file_name.rsplit("/", 1)[-1].removesuffix(".txt"))
 
 
 def materialize_corpus(data: BeirData, target: Path) -> int:
