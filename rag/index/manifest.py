@@ -118,6 +118,7 @@ class Manifest:
         screening: the version of the instruction screening its chunk flags come from (0: none).
         root_labels: root -> the label its documents' ids start with (`seeds/000_….txt`); empty
             in an index written before ids named their root (its ids are migrated on update).
+        titles: the version of the title rules its titles come from (`rag.ingest.titles`; 0: older).
     """
 
     embedder: str
@@ -135,6 +136,7 @@ class Manifest:
     lexical_format: int | None = None
     screening: int = 0
     root_labels: dict[str, str] = field(default_factory=dict)
+    titles: int = 0
 
     @property
     def store_backend(self) -> str:
@@ -179,6 +181,7 @@ class Manifest:
             lexical_format=data.get("lexical_format"),
             screening=int(data.get("screening", 0) or 0),
             root_labels={str(k): str(v) for k, v in (data.get("root_labels") or {}).items()},
+            titles=int(data.get("titles", 0) or 0),
         )
 
     def to_json(self) -> dict:
@@ -197,6 +200,7 @@ class Manifest:
             "lexical_format": self.lexical_format,
             "screening": self.screening,
             "root_labels": dict(self.root_labels),
+            "titles": self.titles,
         }
 
     @classmethod

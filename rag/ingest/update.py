@@ -33,6 +33,7 @@ from rag.ingest.plan import (
     record_unreadable,
 )
 from rag.ingest.screening import SCREENING_VERSION, screen_document
+from rag.ingest.titles import TITLES_VERSION
 from rag.models.embedders import Embedder, create_embedder
 from rag.types import Chunk
 
@@ -103,8 +104,9 @@ def update_index(
         reuse = None if rebuild or stale else previous
         plan = plan_update(None if rebuild else previous, paths, settings.corpus_dir, report, reembed=stale)
 
+        retitled = _retitle(plan, previous, settings) if previous is not None and reuse is not None else False
         store_config = StoreConfig.from_settings(settings)
-        outdated = previous is not None and layout_outdated(previous, store_config)
+        outdated = previous is not None and (layout_outdated(previous, store_config) or retitled)
         roots_changed = (
             previous is None
             or previous.manifest.roots != tuple(plan.roots)
@@ -156,6 +158,7 @@ def update_index(
             updated_at=_now(),
             screening=SCREENING_VERSION,
             root_labels=dict(plan.labels),
+            titles=TITLES_VERSION,
         )
         log_store_change(previous, store_config, len(chunks))
         save_index(settings.index_dir, manifest, chunks, embeddings, store_config)
@@ -205,10 +208,11 @@ def _assemble(
         elif reuse is not None and stored in old_rows:
             rows = old_rows[stored]
             block = reuse.embeddings[rows[0] : rows[-1] + 1] if _contiguous(rows) else reuse.embeddings[rows]
+            title = plan.documents[doc_id].title if plan.documents[doc_id] is not None else None
             if stored == doc_id:
-                chunks.extend(reuse.chunks[i] for i in rows)
+                chunks.extend(_titled(reuse.chunks[i], title) for i in rows)
             else:  # the same text under a new id: its chunks renamed, its vectors as stored
-                chunks.extend(_renamed(reuse.chunks[i], doc_id) for i in rows)
+                chunks.extend(_titled(_renamed(reuse.chunks[i], doc_id), title) for i in rows)
         else:
             continue
         embeddings[position : position + len(block)] = block
@@ -234,6 +238,34 @@ def _rescreen(chunks: list[Chunk], fresh: set[str], plan: UpdatePlan) -> list[Ch
         if record is not None and doc_id not in fresh and record.flagged != flagged.get(doc_id, 0):
             plan.documents[doc_id] = replace(record, flagged=flagged.get(doc_id, 0))
     return screened
+
+
+def _titled(chunk: Chunk, title: str | None) -> Chunk:
+    return chunk if title is None or chunk.title == title else replace(chunk, title=title)
+
+
+def _retitle(plan: UpdatePlan, previous: StoredIndex, settings: Settings) -> bool:
+    """Titles of kept documents by the current rules, for an index titled by older ones: each file
+    is read again for its title only; nothing is embedded. An index whose chunks were embedded
+    under their titles (`chunk_embedding = "title+text"`) keeps its titles until files change.
+    True when the index must be rewritten."""
+    if previous.manifest.titles == TITLES_VERSION:
+        return False
+    if settings.chunk_embedding != "text":
+        return False
+    pending = {item.doc_id for item in plan.pending}
+    for doc_id, record in list(plan.documents.items()):
+        if record is None or doc_id in pending or record.duplicate_of:
+            continue
+        path = Path(record.path)
+        base = Path(record.root).parent if Path(record.root).is_file() else Path(record.root)
+        try:
+            title = load_file(path, base).title
+        except (InputError, ValueError):
+            continue  # unreadable now: the stored title stays
+        if title != record.title:
+            plan.documents[doc_id] = replace(record, title=title)
+    return True
 
 
 def _renamed(chunk: Chunk, doc_id: str) -> Chunk:

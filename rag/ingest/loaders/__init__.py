@@ -23,7 +23,8 @@ from pathlib import Path
 
 from rag.errors import InputError
 from rag.ingest.loaders import csv_rows, html, image, office, pdf, text
-from rag.ingest.loaders.base import TITLE_MAX, Extracted, Skip, first_line_title, smuggled_text, strip_invisible
+from rag.ingest.loaders.base import Extracted, Skip, smuggled_text, strip_invisible
+from rag.ingest.titles import document_title
 from rag.text import printable
 from rag.types import Document
 
@@ -139,7 +140,7 @@ def _load(path: Path, root: Path) -> Document:
     return Document(
         doc_id=rel,
         source=rel,
-        title=(title or first_line_title(content, path.name))[:TITLE_MAX],
+        title=document_title(content, title, path.name),
         text=content,
         sha256=hashlib.sha256(data).hexdigest(),
         path=str(path.resolve()),
