@@ -83,10 +83,17 @@ class LocalLLM:
                 ) from None
             if not self.model_path.is_file():
                 raise ModelNotFoundError(f"local model file {self.model_path} does not exist")
+            from rag.models.llama_amx import without_amx_repack
+
             try:
-                self._llm = Llama(
-                    model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads, seed=0, verbose=False
-                )
+                with without_amx_repack():
+                    self._llm = Llama(
+                        model_path=str(self.model_path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        seed=0,
+                        verbose=False,
+                    )
             except (ValueError, RuntimeError) as exc:
                 raise ModelNotFoundError(f"cannot load {self.model_path} ({exc})") from None
         return self._llm

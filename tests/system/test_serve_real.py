@@ -184,7 +184,7 @@ def test_hosted_generator_through_llama_cpp_server(workdir):
     command = [
         sys.executable,
         "-m",
-        "llama_cpp.server",
+        "rag.models.llama_amx",  # llama_cpp.server, safe on AMX CPUs
         "--model",
         str(gguf),
         "--model_alias",
