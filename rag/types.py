@@ -209,6 +209,8 @@ class Generation:
     no_answer: bool = False
     # Token counts of this answer (empty for a generator with no model or none to report).
     usage: Usage = field(default_factory=dict, compare=False)
+    # Parts of a question that asks several things which the passages do not answer.
+    uncovered: tuple[str, ...] = ()
 
 
 _TIMING_LABELS = (
@@ -286,6 +288,8 @@ class Answer:
     withheld: tuple[Hit, ...] = ()
     # The claim verifier's verdict per answer sentence (empty when refused or verification is off).
     verdicts: tuple[SentenceVerdict, ...] = ()
+    # Parts of a several-part question the documents do not answer ("who said so?"), as asked.
+    uncovered: tuple[str, ...] = ()
 
     @property
     def unsupported(self) -> tuple[SentenceVerdict, ...]:
@@ -343,6 +347,7 @@ class Answer:
             "notes": list(self.notes),
             "uncited": list(self.uncited),
             "verdicts": [v.to_dict() for v in self.verdicts],
+            "uncovered": list(self.uncovered),
             "search_query": self.search_query,
             "quick_answer": None if self.quick is None else self.quick.quick_dict(),
             "usage": dict(self.usage),

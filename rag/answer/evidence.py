@@ -23,6 +23,7 @@ from rag.types import Hit
 __all__ = [
     "ScoredSentence",
     "score_sentences",
+    "score_sentences_for",
     "select_evidence",
     "leans_back",
     "previous_sentence",
@@ -88,29 +89,43 @@ def score_sentences(
     come first, in the order of its `relevance`: on SQuAD 2.0 it puts a sentence holding the
     answer first far more often than the score does (eval/RESULTS.md); the cap bounds its cost.
     """
+    return score_sentences_for([question], passages, embedder, reranker, rerank_candidates)[0]
+
+
+def score_sentences_for(
+    questions: list[str],
+    passages: list[Hit],
+    embedder: Embedder,
+    reranker: Reranker | None = None,
+    rerank_candidates: int = 12,
+) -> list[list[ScoredSentence]]:
+    """`score_sentences` for each of several questions, the sentences embedded once."""
     candidates = _candidates(passages)
     if not candidates:
-        return []
+        return [[] for _ in questions]
     vectors = embedder.embed_documents([text for _, text, _, _ in candidates])
-    query = embedder.embed_queries([question])[0]
-    similarity = vectors @ query
-    q_words = content_words(question)
-    scored = []
-    for (marker, text, start, offset), sim in zip(candidates, similarity, strict=True):
-        overlap = len(q_words & content_words(text)) / len(q_words) if q_words else 0.0
-        score = (1 - _LEXICAL_WEIGHT) * float(sim) + _LEXICAL_WEIGHT * overlap
-        scored.append(ScoredSentence(marker, text, start, score, offset))
-    # Ties break on passage order, then position: deterministic.
-    order = np.lexsort(([s.start for s in scored], [s.marker for s in scored], [-s.score for s in scored]))
-    ranked = [scored[i] for i in order]
-    if reranker is None or rerank_candidates < 1:
-        return ranked
-    head, tail = ranked[:rerank_candidates], ranked[rerank_candidates:]
-    logits = reranker.score(question, [s.text for s in head])
-    head = [replace(s, relevance=float(r)) for s, r in zip(head, logits, strict=True)]
-    # Stable: equal logits keep the score order.
-    head.sort(key=lambda s: -s.relevance)
-    return head + tail
+    queries = embedder.embed_queries(questions)
+    rankings = []
+    for question, query in zip(questions, queries, strict=True):
+        similarity = vectors @ query
+        q_words = content_words(question)
+        scored = []
+        for (marker, text, start, offset), sim in zip(candidates, similarity, strict=True):
+            overlap = len(q_words & content_words(text)) / len(q_words) if q_words else 0.0
+            score = (1 - _LEXICAL_WEIGHT) * float(sim) + _LEXICAL_WEIGHT * overlap
+            scored.append(ScoredSentence(marker, text, start, score, offset))
+        # Ties break on passage order, then position: deterministic.
+        order = np.lexsort(([s.start for s in scored], [s.marker for s in scored], [-s.score for s in scored]))
+        ranked = [scored[i] for i in order]
+        if reranker is not None and rerank_candidates >= 1:
+            head, tail = ranked[:rerank_candidates], ranked[rerank_candidates:]
+            logits = reranker.score(question, [s.text for s in head])
+            head = [replace(s, relevance=float(r)) for s, r in zip(head, logits, strict=True)]
+            # Stable: equal logits keep the score order.
+            head.sort(key=lambda s: -s.relevance)
+            ranked = head + tail
+        rankings.append(ranked)
+    return rankings
 
 
 def previous_sentence(passages: list[Hit], sentence: ScoredSentence) -> tuple[str, int] | None:

@@ -15,6 +15,10 @@ catch:
   passages for any other number), or the question asks for a quantity or a date and the answer
   holds none.
 
+- **Every part answered.** A question that asks two things ("…grow, and who said so?") is split
+  into its parts (`question_parts`); a sentence answers a part only when it speaks of what that
+  part alone asks about (`own_words`) and holds the kind of answer it wants (`unmet_need`).
+
 The checks read only text, so they cost microseconds. They are deliberately narrow: each one
 names a concrete fault, which is what the `Answer`'s notes say when it fires.
 """
@@ -29,6 +33,11 @@ from rag.text import MARKER, content_words
 from rag.types import Hit
 
 __all__ = [
+    "own_words",
+    "question_parts",
+    "search_text",
+    "unmet_need",
+    "unmet_own_words",
     "Constraints",
     "GroundingCheck",
     "check_answer",
@@ -208,3 +217,173 @@ def check_answer(question: str, answer: str, passages: Sequence[Hit]) -> Groundi
     if unmet:
         problems.append(unmet)
     return GroundingCheck(no_answer=False, problems=tuple(problems))
+
+
+# ---- Questions that ask several things, and whether each part is answered
+#
+# "How much did investment in high-tech manufacturing grow, and who said so?" asks two things. An
+# answer that covers the first and drops the second looks complete; the reader should be told that
+# the documents do not say who said so. `question_parts` splits such a question where a new
+# question word starts a clause (", and who…", "? And when…", "; …"); `search_text` gives a part
+# that leans on the other ("who said so") the words it leans on; `unmet_need` says when a
+# sentence cannot answer a part because it lacks the kind of answer the part asks for (a name for
+# "who", an attribution for "who said", a year or date for "when", a number for "how much", a
+# cause for "why").
+
+_QUESTION_WORD = (
+    r"(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|had|can|could|"
+    r"will|would|should)\b"
+)
+_PREPOSITION = r"(?:(?:at|in|on|for|from|with|by|to|toward|towards|of|under|during|about|after|before|into)\s+)?"
+# Where a second question starts inside one sentence: ", and who…", " and at what…", "; what…".
+_CLAUSE = re.compile(
+    rf"(?:,\s*|\s+)(?:and|but)\s+(?:also\s+)?(?={_PREPOSITION}{_QUESTION_WORD})"
+    rf"|;\s*(?:and\s+)?(?={_PREPOSITION}{_QUESTION_WORD})",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=\?)\s+")
+_OPENING = re.compile(
+    r"^(?:(?:and|also|but|plus|then)\b[\s,]*)*(?:(?:i'?d|i would|i also|i)\s+(?:also\s+)?(?:like|want) to know\s+"
+    r"|(?:can|could) you (?:also )?tell me\s+|tell me\s+)?",
+    re.IGNORECASE,
+)
+_STARTS_LIKE_A_QUESTION = re.compile(rf"^\W*{_PREPOSITION}(?:{_QUESTION_WORD}|name|list|give|describe)", re.I)
+# A part that points back to another ("who said so", "when did it happen") is searched with it.
+_LEANS = re.compile(r"\b(?:so|that|this|it|its|he|she|they|them|him|her|their|these|those|there|then)\b", re.I)
+
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-zA-Z'’-]+")
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|according to|stated|states|announced|noted|notes|stressed|added|"
+    r"argued|wrote|writes|explained|reported|called|urged|warned|believes?|predicted|expects?|expected|"
+    r"presented|outlined|highlighted|emphasi[sz]ed|remarked)\b",
+    re.IGNORECASE,
+)
+_RELATIVE_DATE = re.compile(
+    r"\b(?:yesterday|today|(?:last|next|this) (?:week|month|year)|quarter|decade|century)\b", re.IGNORECASE
+)
+_CAUSE = re.compile(
+    r"\b(?:because|since|due to|owing to|thanks to|as a result|in order to|so that|so as to|aims? to|aimed at|"
+    r"designed to|intended to|to (?:ensure|help|boost|reduce|secure|support|drive|promote|accelerate|"
+    r"strengthen|achieve|address|avoid|prevent|counter|meet|curb|spur|foster)|amid|driven by|led to|reason)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(r"\b(?:in|at|from|across|throughout|near|to)\s+(?:the\s+)?[A-Z]")
+
+
+def _clean(part: str) -> str:
+    part = _OPENING.sub("", part.strip(" ,;")).strip()
+    if not part:
+        return ""
+    part = part[0].upper() + part[1:]
+    return part if part.endswith("?") else part.rstrip(".!") + "?"
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The separate questions in `question`, each ending in "?"; a question that asks one thing
+    comes back as a single part (unchanged)."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(question.strip()):
+        start = 0
+        for match in _CLAUSE.finditer(sentence):
+            pieces.append(sentence[start : match.start()])
+            start = match.end()
+        pieces.append(sentence[start:])
+    parts = [_clean(piece) for piece in pieces]
+    parts = [p for p in parts if p]
+    # Only a split into question-like pieces counts: "profits and how they grew" is one question.
+    if len(parts) < 2 or not all(_STARTS_LIKE_A_QUESTION.match(p) for p in parts):
+        return (question,)
+    if any(not content_words(p) and len(p.split()) < 2 for p in parts):
+        return (question,)
+    return tuple(parts)
+
+
+def search_text(part: str, parts: tuple[str, ...]) -> str:
+    """What to score sentences against for one part: the part, and when it points back to
+    another part or says too little on its own ("who said so"), that part too."""
+    if len(parts) < 2 or (len(content_words(part)) >= 3 and not _LEANS.search(part)):
+        return part
+    i = parts.index(part) if part in parts else 0
+    return f"{part} {parts[i - 1] if i > 0 else parts[1]}"
+
+
+# Words that frame a question rather than say what it is about.
+_FRAME_WORDS = frozenset(
+    "exactly specific specifically currently actually precisely kind type sort also mean meaning known "
+    "particular main much many given example examples".split()
+)
+# Share of a part's own words an answering sentence must hold: a sentence about the bonds'
+# amount does not say their maturity ("What maturity will those bonds have?").
+MIN_OWN_WORDS = 0.4
+
+
+def _part_stems(text: str) -> set[str]:
+    words = (_POSSESSIVE.sub("", word) for word in content_words(text))
+    return {_IRREGULAR.get(word, word)[:6] for word in words if word and word not in _FRAME_WORDS}
+
+
+def own_words(part: str, parts: tuple[str, ...]) -> frozenset[str]:
+    """The (crudely stemmed) content words of `part` that no other part of the question has:
+    what a sentence must speak of to answer this part rather than the other."""
+    others = set().union(*(_part_stems(p) for p in parts if p != part))
+    return frozenset(_part_stems(part) - others)
+
+
+def unmet_own_words(words: frozenset[str], sentence: str) -> str | None:
+    """Why `sentence` does not speak of the part's own `words`, or None when it holds enough."""
+    if not words:
+        return None
+    found = words & _part_stems(sentence)
+    if len(found) >= MIN_OWN_WORDS * len(words):
+        return None
+    missing = ", ".join(sorted(words - found))
+    return f"the best sentence does not speak of {missing}"
+
+
+def _has_name(text: str, avoid: set[str]) -> bool:
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(0).rstrip("'’s").lower()
+        if word in avoid or _SENTENCE_START.search(text[: match.start()]) and not _looks_like_a_name(text, match):
+            continue
+        return True
+    return False
+
+
+def _looks_like_a_name(text: str, match: re.Match) -> bool:
+    # A capitalised word opening a sentence is a name when a second capitalised word follows it
+    # ("Ming Ming, chief economist…", "Zheng Shanjie said…").
+    return bool(re.match(r"\s+[A-Z][a-z]", text[match.end() :]))
+
+
+def unmet_need(part: str, sentence: str) -> str | None:
+    """Why `sentence` cannot answer `part` for want of the kind of answer the part asks for, or
+    None when it has it (or the part does not say what kind it wants)."""
+    text = _MARKERS.sub(" ", sentence)
+    asked = part.strip().lower()
+    own = {w.lower() for w in _CAPITALISED.findall(part)}
+    if re.match(r"^\W*(?:who|whom|whose)\b", asked):
+        if re.match(r"^\W*who\s+(?:said|says|stated|claimed|announced|reported|predicted|told|wrote)\b", asked):
+            if not _ATTRIBUTION.search(text):
+                return "it asks who said it, and no one is quoted"
+        if not _has_name(text, own):
+            return "it asks who, and no one is named"
+        return None
+    if re.match(r"^\W*(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|since when)\b", asked):
+        if not (_YEAR.search(text) or _MONTH.search(text) or _WEEKDAY.search(text) or _RELATIVE_DATE.search(text)):
+            return "it asks when, and no date is given"
+        return None
+    if re.match(
+        r"^\W*(?:(?:by )?how (?:much|many|long|far|big|large|fast)|what (?:percentage|percent|share|number|amount))\b",
+        asked,
+    ):
+        if not (re.search(r"\d", text) or _NUMBER_WORD.search(text)):
+            return "it asks how much, and no number is given"
+        return None
+    if re.match(r"^\W*why\b", asked) or re.match(r"^\W*what\b.*\b(?:for|reason|purpose)\?$", asked):
+        if not _CAUSE.search(text):
+            return "it asks why, and no reason is given"
+        return None
+    if re.match(r"^\W*where\b", asked):
+        if not (_PLACE.search(text) or _has_name(text, own)):
+            return "it asks where, and no place is named"
+    return None

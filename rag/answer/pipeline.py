@@ -217,6 +217,7 @@ class RagPipeline:
             search_query=search_query,
             removed_citations=cited.removed if cited else (),
             verdicts=verdicts,
+            uncovered=generation.uncovered if cited else (),
             **extra,
         )
 
@@ -268,8 +269,8 @@ class RagPipeline:
         prompt_passages = hits
         if generation is None and generator.streams and (self.settings.quick_answer or self.settings.evidence_budget):
             writer = self._sentence_writer()
-            ranked = writer.rank_sentences(query, hits)
-            fallback = writer.answer_from(ranked, query, hits)
+            ranked, fallback = writer.rank_and_answer(query, hits, asked=question)
+            assert fallback is not None
             evidence = RefusalEvidence(max((s.score for s in ranked), default=0.0), fallback.refused)
             if self.settings.quick_answer:
                 quick_timings = {"retrieve": timings["retrieve"]}
@@ -301,7 +302,13 @@ class RagPipeline:
             generation = finish_generation("".join(pieces))
             if self.settings.grounding_check:
                 generation, stands = self._grounded(query, generation, hits, fallback)
+            if fallback is not None and fallback.uncovered and not generation.refused:
+                # Whether the documents answer each part is read from the passage sentences (the
+                # extractive check), whichever writer wrote the answer.
+                generation = replace(generation, uncovered=fallback.uncovered)
         else:
+            if generation is None and isinstance(generator, ExtractiveGenerator):
+                generation = generator.rank_and_answer(query, hits, asked=question)[1]
             if generation is None:
                 generation = generator.generate(query, hits)
             yield TextPiece(generation.text)

@@ -153,6 +153,8 @@ def _print_answer(answer: Answer, streamed: str | None = None) -> None:
         print()
     for sentence in answer.uncited:
         print(f"  (no citation: {sentence})")
+    for part in answer.uncovered:
+        print(f"Not in the documents: {part}")
     if answer.verdicts:
         print("\nChecked sentence by sentence:")
         for v in answer.verdicts:

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences
+from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences_for
 from rag.answer.generators.base import Generation, TextStream
-from rag.answer.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint
+from rag.answer.grounding import (
+    own_words,
+    passages_text,
+    question_constraints,
+    question_parts,
+    search_text,
+    sentence_windows,
+    unmet_constraint,
+    unmet_need,
+    unmet_own_words,
+)
 from rag.models.cross_encoders import Reranker
 from rag.models.embedders import Embedder
 from rag.types import REFUSAL_TEXT, Hit
@@ -64,7 +74,74 @@ class ExtractiveGenerator:
 
     def rank_sentences(self, question: str, passages: list[Hit]) -> list[ScoredSentence]:
         """All passage sentences scored against the question, best first, duplicates removed."""
-        return score_sentences(question, passages, self.embedder, self.reranker, self.rerank_candidates)
+        return self.rank_and_answer(question, passages, answer=False)[0]
+
+    def rank_and_answer(
+        self, question: str, passages: Sequence[Hit], answer: bool = True, asked: str | None = None
+    ) -> tuple[list[ScoredSentence], Generation | None]:
+        """The passage sentences ranked for the question (what an LLM's trimmed evidence is cut
+        from) and, with `answer`, the extractive answer. A question that asks several things
+        (`rag.answer.question_parts`) is answered part by part, a sentence each; the parts no
+        sentence answers are named in `Generation.uncovered` instead of being dropped.
+
+        `asked` is the user's own question when `question` is a follow-up searched together
+        with the one before it: only what the user asked now is split into parts."""
+        parts = question_parts(asked or question) if answer else (question,)
+        queries = [question] + ([search_text(part, parts) for part in parts] if len(parts) > 1 else [])
+        rankings = score_sentences_for(queries, list(passages), self.embedder, self.reranker, self.rerank_candidates)
+        ranked = rankings[0]
+        if not answer:
+            return ranked, None
+        if len(parts) == 1:
+            return ranked, self.answer_from(ranked, question, passages)
+        return ranked, self._answer_parts(parts, rankings[1:], question, ranked, passages)
+
+    def _answer_parts(
+        self,
+        parts: tuple[str, ...],
+        rankings: list[list[ScoredSentence]],
+        question: str,
+        ranked: list[ScoredSentence],
+        passages: Sequence[Hit],
+    ) -> Generation:
+        leads: list[ScoredSentence] = []
+        uncovered: list[str] = []
+        notes: list[str] = []
+        for part, part_ranked in zip(parts, rankings, strict=True):
+            lead = self._part_lead(part, own_words(part, parts), part_ranked, passages)
+            if isinstance(lead, str):
+                uncovered.append(part)
+                notes.append(f"not in the documents: {part} ({lead})")
+            elif not any(s.marker == lead.marker and s.offset == lead.offset for s in leads):
+                leads.append(lead)
+        if not leads:
+            # No part stands on its own sentence: the question is answered as one, as if it asked
+            # one thing (and refused when that fails too); nothing is claimed about its parts.
+            return self.answer_from(ranked, question, passages)
+        text = " ".join(f"{s.text} [{s.marker}]" for s in leads)
+        return Generation(text, False, tuple(notes), uncovered=tuple(uncovered))
+
+    def _part_lead(
+        self, part: str, words: frozenset[str], ranked: list[ScoredSentence], passages: Sequence[Hit]
+    ) -> ScoredSentence | str:
+        """The sentence that answers one part of a question, or why none does. Only sentences
+        close to the part's best one are read (`_close_to`), and only those that speak of the
+        part's own `words` (`unmet_own_words`): a name somewhere in the passages does not answer
+        "who said so", nor does the bonds' amount say their maturity."""
+        scoring = [s for s in ranked if s.score >= self.min_sentence_score]
+        if not scoring:
+            best = max((s.score for s in ranked), default=0.0)
+            return f"best sentence score {best:.2f} below min_sentence_score {self.min_sentence_score}"
+        eligible = [s for s in scoring if unmet_own_words(words, s.text) is None]
+        if not eligible:
+            return unmet_own_words(words, scoring[0].text) or ""
+        close = [s for s in eligible if self._close_to(s, eligible[0])]
+        if self.check_constraints and passages:
+            return self._meeting_constraints(close, part, passages, need=True)
+        for sentence in close:
+            if unmet_need(part, sentence.text) is None:
+                return sentence
+        return unmet_need(part, close[0].text) or ""
 
     def answer_from(self, ranked: list[ScoredSentence], question: str = "", passages: Sequence[Hit] = ()) -> Generation:
         """The answer made of the best of already-scored sentences, or a refusal.
@@ -112,11 +189,12 @@ class ExtractiveGenerator:
         return sentence.score >= self.score_ratio * lead.score
 
     def _meeting_constraints(
-        self, ranked: list[ScoredSentence], question: str, passages: Sequence[Hit]
+        self, ranked: list[ScoredSentence], question: str, passages: Sequence[Hit], need: bool = False
     ) -> ScoredSentence | str:
         """The best of the sentences (all scoring at least `min_sentence_score`) that meets the question's
         constraints, its neighbours and passage title as its support and all passages as the
-        sources (as for an LLM's answer); else why the best sentence does not."""
+        sources (as for an LLM's answer); else why the best sentence does not. With `need`, the
+        sentence must also hold the kind of answer the question asks for (`unmet_need`)."""
         constraints = question_constraints(question)
         sources = passages_text(passages)
         windows: dict[int, dict[int, str]] = {}
@@ -127,6 +205,8 @@ class ExtractiveGenerator:
             title = passages[sentence.marker - 1].chunk.title
             support = windows[sentence.marker].get(sentence.offset, f"{title} {sentence.text}")
             problem = unmet_constraint(constraints, sentence.text, support, sources)
+            if problem is None and need:
+                problem = unmet_need(question, sentence.text)
             if problem is None:
                 return sentence
             first_problem = first_problem or problem
@@ -135,7 +215,9 @@ class ExtractiveGenerator:
     def generate(self, question: str, passages: list[Hit]) -> Generation:
         if not passages:
             return Generation(REFUSAL_TEXT, True, ("no passages to answer from",))
-        return self.answer_from(self.rank_sentences(question, passages), question, passages)
+        generation = self.rank_and_answer(question, passages)[1]
+        assert generation is not None
+        return generation
 
     def stream(self, question: str, passages: list[Hit], refusal_threshold: float | None = None) -> TextStream:
         """The whole answer as one piece (no model: no usage to report, no refusal gate)."""
