@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,24 +31,33 @@ from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.serve.network import warn_if_exposed  # noqa: E402
 from rag.serve.ui import (  # noqa: E402
-    DOCUMENT_HEADERS,
-    HIT_HEADERS,
+    EMPTY_SOURCES,
     MAX_UPLOAD_BYTES,
+    PLAYGROUND_MODES,
+    SEARCHING_SOURCES,
+    SORTABLE,
     UPLOAD_EXTENSIONS,
     ChatOptions,
+    DocumentQuery,
     FinalAnswer,
     QuickAnswer,
     TextPiece,
     UiBackend,
     chat_text,
+    document_table_html,
+    error_sources_html,
     format_error,
-    hit_rows,
+    hit_records,
+    hits_table_html,
+    page_asset,
     quick_text,
     sources_html,
     standalone_query,
+    write_conversation,
+    writing_text,
 )
 
-__all__ = ["build_app", "launch_options", "main", "CSS"]
+__all__ = ["build_app", "launch_options", "main", "CSS", "JS"]
 
 log = logging.getLogger("rag.app")
 
@@ -57,25 +67,10 @@ DEFAULT_QUEUE_SIZE = 64  # requests waiting beyond this get Gradio's "queue is f
 AUTH_USER_ENV = "RAG_UI_USER"
 AUTH_PASSWORD_ENV = "RAG_UI_PASSWORD"
 
-CSS = """
-.rag-sources { font-size: 0.92em; }
-.rag-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px 10px; margin-bottom: 8px; }
-.rag-marker { font-weight: 700; color: var(--color-accent); }
-.rag-meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 2px 0 4px; }
-.rag-passage { white-space: pre-wrap; line-height: 1.45; }
-.rag-passage mark { background: #ffe066; color: #111; padding: 0 1px; }
-.rag-warn { color: #b45309; }
-.rag-refused { font-style: italic; }
-"""
 
-_NO_SOURCES = '<div class="rag-sources"><p class="rag-meta">Sources of the latest answer appear here.</p></div>'
-_SEARCHING = '<div class="rag-sources"><p class="rag-meta">Searching the documents…</p></div>'
-
-
-def _error_sources(message: str) -> str:
-    import html
-
-    return f'<div class="rag-sources"><p class="rag-warn">{html.escape(message)}</p></div>'
+CSS = page_asset("page.css")
+JS = page_asset("page.js")
+DOCUMENTS_PAGE_SIZE = 25
 
 
 def launch_options(host: str, env: Mapping[str, str] | None = None) -> dict:
@@ -115,13 +110,14 @@ def build_app(
     with gr.Blocks(title="rag — ask your documents", analytics_enabled=False) as demo:
         gr.Markdown(
             "### Ask your documents\nAnswers come only from the indexed documents; every sentence "
-            "cites its passage with `[n]`."
+            "cites its passage with `[n]` (click one to see its source)."
         )
         previous = gr.State([])  # earlier user questions of this session, for follow-ups
+        answers = gr.State([])  # this session's checked answers, for the export
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
+                    with gr.Column(scale=3, min_width=320):
                         chatbot = gr.Chatbot(
                             label="Conversation", elem_id="chatbot", height=440, feedback_options=None, buttons=["copy"]
                         )
@@ -134,10 +130,13 @@ def build_app(
                         with gr.Row():
                             ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
                             clear_btn = gr.Button("Clear", elem_id="clear-btn")
+                            export_btn = gr.DownloadButton(
+                                "Export as Markdown", elem_id="export-btn", interactive=False
+                            )
                         query_info = gr.Markdown(elem_id="query-info")
-                    with gr.Column(scale=2):
+                    with gr.Column(scale=2, min_width=280):
                         gr.Markdown("#### Sources")
-                        sources = gr.HTML(_NO_SOURCES, elem_id="sources")
+                        sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     with gr.Row():
                         generator = gr.Radio(choices, value=default_generator, label="Generator", elem_id="generator")
@@ -150,9 +149,18 @@ def build_app(
                             "it is never shown or entered here."
                         )
             with gr.Tab("Documents", id="documents"):
-                docs_table = gr.Dataframe(
-                    headers=DOCUMENT_HEADERS, interactive=False, elem_id="documents-table", wrap=True
-                )
+                doc_counts = gr.Markdown(elem_id="doc-counts")
+                with gr.Row(equal_height=True):
+                    doc_search = gr.Textbox(
+                        label="Search titles and sources", placeholder="type to filter", elem_id="doc-search", scale=3
+                    )
+                    doc_sort = gr.Dropdown(list(SORTABLE), value="source", label="Sort by", elem_id="doc-sort", scale=1)
+                    doc_order = gr.Radio(["ascending", "descending"], value="ascending", label="Order", scale=1)
+                    doc_page = gr.Number(1, label="Page", precision=0, minimum=1, elem_id="doc-page", scale=1)
+                with gr.Row():
+                    prev_btn = gr.Button("← Previous page", size="sm", elem_id="doc-prev")
+                    next_btn = gr.Button("Next page →", size="sm", elem_id="doc-next")
+                docs_table = gr.HTML(elem_id="documents-table")
                 with gr.Row():
                     with gr.Column():
                         files = gr.File(
@@ -164,7 +172,7 @@ def build_app(
                         )
                         add_btn = gr.Button("Add to index", variant="primary", elem_id="add-btn")
                     with gr.Column():
-                        doc_choice = gr.Dropdown(label="Document", choices=[], elem_id="doc-choice")
+                        doc_choice = gr.Dropdown(label="Document (of this page)", choices=[], elem_id="doc-choice")
                         remove_btn = gr.Button("Remove document", variant="stop", elem_id="remove-btn")
                         refresh_btn = gr.Button("Reload index from disk", size="sm")
                 doc_status = gr.Markdown(elem_id="doc-status")
@@ -172,110 +180,138 @@ def build_app(
                 with gr.Row():
                     pg_query = gr.Textbox(label="Query", scale=4, elem_id="pg-query")
                     pg_k = gr.Slider(1, 50, value=max(settings.top_k, 10), step=1, label="k", scale=1)
+                pg_mode = gr.Radio(list(PLAYGROUND_MODES), value="hybrid", label="Ranking", elem_id="pg-mode")
                 pg_btn = gr.Button("Search", variant="primary", elem_id="pg-btn")
                 pg_info = gr.Markdown(elem_id="pg-info")
-                pg_table = gr.Dataframe(headers=HIT_HEADERS, interactive=False, wrap=True, elem_id="pg-table")
+                pg_table = gr.HTML(elem_id="pg-table")
 
         # ---- chat
-        def respond(message, history, earlier, gen_name, k, url, model_name):
+        def respond(message, history, earlier, done, gen_name, k, url, model_name):
             history = list(history or [])
             earlier = list(earlier or [])
+            done = list(done or [])
             message = " ".join((message or "").split())
             if not message:
-                yield history, "", gr.skip(), gr.skip(), earlier
+                yield history, "", gr.skip(), gr.skip(), earlier, done, gr.skip()
                 return
             query = standalone_query(message, earlier)
             info = f"Follow-up searched as: *{query}*" if query else ""
             history += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-            yield history, "", _SEARCHING, info, earlier
+            yield history, "", SEARCHING_SOURCES, info, earlier, done, gr.skip()
             options = ChatOptions(gen_name, int(k), url, model_name)
-            streamed = ""
+            streamed, quick_answer = "", None
             try:
                 for event in backend.stream(message, earlier, options):
                     match event:
                         case QuickAnswer(answer=quick):
+                            quick_answer = quick
                             history[-1] = {"role": "assistant", "content": quick_text(quick)}
-                            yield history, "", sources_html(quick), gr.skip(), earlier
+                            yield history, "", sources_html(quick), gr.skip(), earlier, done, gr.skip()
                         case TextPiece(text=text):
                             streamed += text
-                            history[-1] = {"role": "assistant", "content": streamed}
-                            yield history, "", gr.skip(), gr.skip(), earlier
+                            history[-1] = {"role": "assistant", "content": writing_text(quick_answer, streamed)}
+                            yield history, "", gr.skip(), gr.skip(), earlier, done, gr.skip()
                         case FinalAnswer(answer=answer):
                             history[-1] = {"role": "assistant", "content": chat_text(answer)}
-                            yield history, "", sources_html(answer), info, earlier + [message]
+                            done = done + [answer]
+                            export = gr.update(value=str(write_conversation(done, export_dir)), interactive=True)
+                            yield history, "", sources_html(answer), info, earlier + [message], done, export
             except Exception as exc:  # shown in the chat; the page stays usable
                 text = format_error(exc)
                 history[-1] = {"role": "assistant", "content": text}
-                yield history, "", _error_sources(text), info, earlier
+                yield history, "", error_sources_html(text), info, earlier, done, gr.skip()
 
-        chat_inputs = [question, chatbot, previous, generator, top_k, base_url, model]
-        chat_outputs = [chatbot, question, sources, query_info, previous]
+        export_dir = Path(tempfile.mkdtemp(prefix="rag-ui-exports-"))
+        chat_inputs = [question, chatbot, previous, answers, generator, top_k, base_url, model]
+        chat_outputs = [chatbot, question, sources, query_info, previous, answers, export_btn]
         submitted = question.submit(respond, chat_inputs, chat_outputs, api_name="chat")
         clicked = ask_btn.click(respond, chat_inputs, chat_outputs, api_visibility="private")
+        cleared = ([], "", EMPTY_SOURCES, "", [], [], gr.update(value=None, interactive=False))
         clear_btn.click(
-            lambda: ([], "", _NO_SOURCES, "", []),
-            None,
-            chat_outputs,
-            cancels=[submitted, clicked],
-            queue=False,
-            api_visibility="private",
+            lambda: cleared, None, chat_outputs, cancels=[submitted, clicked], queue=False, api_visibility="private"
         )
         # The chatbot's own trash icon clears the conversation too: forget the earlier questions.
-        chatbot.clear(lambda: ("", _NO_SOURCES, "", []), None, chat_outputs[1:], api_visibility="private")
+        chatbot.clear(lambda: cleared[1:], None, chat_outputs[1:], api_visibility="private")
         generator.change(
             lambda g: gr.update(visible=g == "hosted"), generator, hosted_row, queue=False, api_visibility="private"
         )
 
         # ---- documents
-        def documents_view(status: str = ""):
+        def documents_view(search="", sort="source", order="ascending", page=1, status: str = ""):
+            query = DocumentQuery(
+                search or "", sort or "source", order == "descending", int(page or 1), DOCUMENTS_PAGE_SIZE
+            )
             try:
-                rows = backend.documents()
+                shown = backend.documents(query)
             except Exception as exc:
-                return gr.update(value=[]), gr.update(choices=[], value=None), format_error(exc)
-            ids = [r[0] for r in rows]
-            return gr.update(value=rows), gr.update(choices=ids, value=None), status
+                return "", "", gr.update(choices=[], value=None), 1, format_error(exc)
+            return (
+                shown.summary(),
+                document_table_html(shown),
+                gr.update(choices=shown.ids, value=None),
+                shown.page,
+                status,
+            )
 
-        def add_files(paths, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio's pattern)
+        view_inputs = [doc_search, doc_sort, doc_order, doc_page]
+        view_outputs = [doc_counts, docs_table, doc_choice, doc_page, doc_status]
+
+        def add_files(paths, search, sort, order, page, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
             if not paths:
-                return *documents_view("Choose one or more files first."), None
+                return *documents_view(search, sort, order, page, "Choose one or more files first."), None
             progress(0.05, desc="Checking files")
             try:
                 message = backend.add_files([(p, Path(p).name) for p in paths], show_progress=True)
             except Exception as exc:
                 message = format_error(exc)
-            return *documents_view(message.replace("\n", "  \n")), None
+            return *documents_view(search, sort, order, page, message.replace("\n", "  \n")), None
 
-        def remove(doc_id):
+        def remove(doc_id, search, sort, order, page):
             try:
                 message = backend.remove(doc_id)
             except Exception as exc:
                 message = format_error(exc)
-            return documents_view(message)
+            return documents_view(search, sort, order, page, message)
 
-        def reload_index():
+        def reload_index(search, sort, order, page):
             backend.reload()
-            return documents_view("Reloaded the index from disk.")
+            return documents_view(search, sort, order, page, "Reloaded the index from disk.")
 
-        doc_outputs = [docs_table, doc_choice, doc_status]
-        add_btn.click(add_files, files, [*doc_outputs, files], api_visibility="private")
-        remove_btn.click(remove, doc_choice, doc_outputs, api_visibility="private")
-        refresh_btn.click(reload_index, None, doc_outputs, api_visibility="private")
-        demo.load(documents_view, None, doc_outputs, api_visibility="private")
+        def first_page(search, sort, order, _page):
+            return documents_view(search, sort, order, 1)
+
+        add_btn.click(add_files, [files, *view_inputs], [*view_outputs, files], api_visibility="private")
+        remove_btn.click(remove, [doc_choice, *view_inputs], view_outputs, api_visibility="private")
+        refresh_btn.click(reload_index, view_inputs, view_outputs, api_visibility="private")
+        for control in (doc_search, doc_sort, doc_order):
+            control.change(first_page, view_inputs, view_outputs, api_visibility="private")
+        doc_page.submit(documents_view, view_inputs, view_outputs, api_visibility="private")
+        for button, step in ((prev_btn, -1), (next_btn, 1)):
+            button.click(
+                lambda q, s, o, p, step=step: documents_view(q, s, o, max(1, int(p or 1) + step)),
+                view_inputs,
+                view_outputs,
+                api_visibility="private",
+            )
+        demo.load(documents_view, view_inputs, view_outputs, api_visibility="private")
 
         # ---- retrieval playground
-        def playground(query, k):
+        def playground(query, k, choice):
+            mode, rerank = PLAYGROUND_MODES.get(choice, PLAYGROUND_MODES["hybrid"])
             try:
-                hits = backend.retrieve(query, int(k))
+                hits = backend.retrieve(query, int(k), mode, rerank)
             except Exception as exc:
-                return [], format_error(exc)
+                return "", format_error(exc)
             if not hits:
-                return [], "No passages in the index."
-            return hit_rows(hits), f"{len(hits)} passages, {backend.ranking_description()}."
+                return "", "No passages in the index."
+            how = backend.ranking_description(mode, rerank)
+            return hits_table_html(hits, query), f"{len(hits)} passages, {how}. Hover a column name for its meaning."
 
-        pg_btn.click(playground, [pg_query, pg_k], [pg_table, pg_info], api_name="search")
-        pg_query.submit(playground, [pg_query, pg_k], [pg_table, pg_info], api_visibility="private")
+        pg_inputs = [pg_query, pg_k, pg_mode]
+        pg_btn.click(playground, pg_inputs, [pg_table, pg_info], api_visibility="private")
+        pg_query.submit(playground, pg_inputs, [pg_table, pg_info], api_visibility="private")
 
-        # ---- plain JSON API for scripts (gradio_client): /ask
+        # ---- plain JSON API for scripts (gradio_client): /ask and /search
         def ask(question: str, top_k: int = 0, generator: str = "", previous_question: str = "") -> dict:
             """Answer one question; returns the same JSON as `rag ask --json` (plus `search_query`).
 
@@ -296,7 +332,24 @@ def build_app(
                 raise gr.Error(format_error(exc), print_exception=False) from None
             return answer.to_dict()
 
+        def search(query: str, k: int = 10, ranking: str = "hybrid") -> list[dict]:
+            """Rank passages for a query as the playground does; one record per passage, best first.
+
+            Args:
+                query: the search text.
+                k: passages to return.
+                ranking: hybrid, dense, "lexical (BM25)" or "hybrid + cross-encoder".
+            """
+            if ranking not in PLAYGROUND_MODES:
+                raise gr.Error(f"ranking must be one of {', '.join(PLAYGROUND_MODES)}", print_exception=False)
+            mode, rerank = PLAYGROUND_MODES[ranking]
+            try:
+                return hit_records(backend.retrieve(query, int(k), mode, rerank))
+            except RagError as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
+
         gr.api(ask, api_name="ask")
+        gr.api(search, api_name="search")
 
     limit = concurrency or int(os.environ.get("RAG_UI_CONCURRENCY", "4"))
     waiting = queue_size or int(os.environ.get("RAG_UI_QUEUE_SIZE", DEFAULT_QUEUE_SIZE))
@@ -341,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         **exposure,
         server_port=args.port,
         css=CSS,
+        js=JS,
         max_file_size=MAX_UPLOAD_BYTES,
         show_error=False,
         inbrowser=False,

@@ -149,6 +149,7 @@ def _extension(answer: Answer) -> dict:
             "generator": answer.generator,
             "verdicts": full["verdicts"],
             "uncited": full["uncited"],
+            "uncovered": full["uncovered"],
             "notes": full["notes"],
             "search_query": answer.search_query,
             "sources": sources,

@@ -67,6 +67,7 @@ def ask_tool(service: RagService, question: str, history: list[str] | None = Non
             {key: c[key] for key in ("marker", "source", "title", "chunk_id", "quote")} for c in full["citations"]
         ],
         "verdicts": full["verdicts"],
+        "uncovered": full["uncovered"],
         "uncited": full["uncited"],
         "notes": full["notes"],
         "generator": answer.generator,

@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answer.generators import Generator, create_generator, local_generator_available
 from rag.answer.pipeline import RagPipeline
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.index.generations import StoredIndex, live_generation, load_index
+from rag.models.cross_encoders import Reranker, create_reranker
 from rag.models.embedders import Embedder, create_embedder
 from rag.models.locked import LockedEmbedder
+from rag.retrieve.retriever import RetrievalOptions, Retriever
 from rag.types import Answer, Hit, StreamEvent
 
 __all__ = ["ANSWER_WRITERS", "ChatOptions", "RagService"]
@@ -27,6 +29,8 @@ __all__ = ["ANSWER_WRITERS", "ChatOptions", "RagService"]
 log = logging.getLogger("rag.serve")
 
 ANSWER_WRITERS = ("extractive", "local", "hosted")
+# The packaged cross-encoder the playground re-ranks with when the `reranker` setting is empty.
+DEFAULT_CROSS_ENCODER = "ms-marco-MiniLM-L-12-v2"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class RagService:
         self._embedder: LockedEmbedder | None = LockedEmbedder(embedder) if embedder is not None else None
         self._index: StoredIndex | None = None
         self._generators: dict[tuple, Generator] = {}
+        self._reranker: Reranker | None = None
         self._lock = threading.RLock()
 
     # -- components, loaded on first use
@@ -152,14 +157,34 @@ class RagService:
         options = options or ChatOptions(generator=self.default_generator())
         return self.pipeline(options).ask(question, options.top_k, history=previous)
 
-    def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
-        return self.pipeline(ChatOptions(generator="extractive", top_k=k)).retrieve(query, k)
+    def retrieve(
+        self, query: str, k: int | None = None, mode: str | None = None, rerank: bool | None = None
+    ) -> list[Hit]:
+        """The top k passages, ranked as configured, or by retrieval `mode` (dense, lexical,
+        hybrid) with or without the cross-encoder (`rerank`), as the playground compares them."""
+        if mode is None and rerank is None:
+            return self.pipeline(ChatOptions(generator="extractive", top_k=k)).retrieve(query, k)
+        s = self.settings
+        options = replace(RetrievalOptions.from_settings(s), mode=mode or s.retrieval)
+        reranker = self.reranker() if (rerank if rerank is not None else bool(s.reranker)) else None
+        return Retriever(self.index(), self.embedder(), options, reranker).search(query, k or s.top_k)
 
-    def ranking_description(self) -> str:
+    def reranker(self) -> Reranker:
+        """The cross-encoder of the `reranker` setting, else the packaged one; loaded once."""
+        with self._lock:
+            if self._reranker is None:
+                s = self.settings
+                self._reranker = create_reranker(s.reranker or DEFAULT_CROSS_ENCODER, s.device, s.model_threads)
+            assert self._reranker is not None
+            return self._reranker
+
+    def ranking_description(self, mode: str | None = None, rerank: bool | None = None) -> str:
         """How retrieved passages are ranked, in words."""
         s = self.settings
-        if s.retrieval == "hybrid":
+        mode = mode or s.retrieval
+        rerank = bool(s.reranker) if rerank is None else rerank
+        if mode == "hybrid":
             how = f"ranked by hybrid search (BM25 + dense, {s.fusion} fusion)"
         else:
-            how = f"ranked by {s.retrieval} search"
-        return how + (f", reranked by {s.reranker}" if s.reranker else "")
+            how = f"ranked by {mode} search"
+        return how + (f", reranked by {s.reranker or DEFAULT_CROSS_ENCODER}" if rerank else "")

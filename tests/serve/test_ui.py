@@ -9,21 +9,17 @@ import pytest
 
 from rag.errors import ConfigError, IndexLockedError, InputError, RagError
 from rag.index.generations import load_index
-from rag.index.manifest import DocumentRecord
 from rag.serve.ui import (
-    DOCUMENT_HEADERS,
-    HIT_HEADERS,
     ChatOptions,
     UiBackend,
     chat_text,
     default_uploads_dir,
-    document_rows,
     format_error,
-    hit_rows,
     quick_text,
     sanitize_filename,
     sources_html,
     validate_upload,
+    writing_text,
 )
 from rag.types import REFUSAL_TEXT, Answer, Chunk, Citation, Hit, SentenceVerdict
 from tests.support.fakes import HashEmbedder
@@ -181,42 +177,6 @@ def test_sources_html_says_when_the_extractive_answer_stands():
     assert "rag-warn" not in sources_html(_answer(notes=("removed citation [7]: there are 2 passages",)))
 
 
-def test_rows():
-    hits = [_hit("a.txt", "Text one.", 0, 0.91234, 1), _hit("b.txt", "Text two.", 40, 0.5, 2)]
-    rows = hit_rows(hits)
-    assert len(rows[0]) == len(HIT_HEADERS) and rows[0][:3] == [1, 0.9123, "a.txt"] and rows[1][-2] == "40-49"
-    uploads = Path("/data/uploads")
-    documents = {
-        "z.txt": DocumentRecord(title="Z", chunks=2, indexed_at="2026-01-02T03:04:05+0000", path="/data/uploads/z.txt"),
-        "a.txt": DocumentRecord(title="A", chunks=1, indexed_at="2026-01-01T00:00:00+0000", path="/data/seeds/a.txt"),
-        "p.html": DocumentRecord(
-            title="P", chunks=3, flagged=3, notes=("dropped hidden text: 1 element (40 characters)",), path="/s/p.html"
-        ),
-    }
-    rows = document_rows(documents, uploads)
-    assert len(rows[0]) == len(DOCUMENT_HEADERS)
-    assert rows == [
-        ["a.txt", "A", 1, "2026-01-01 00:00:00", "corpus", ""],
-        [
-            "p.html",
-            "P",
-            3,
-            "",
-            "corpus",
-            "held back: 3 of 3 chunks read as instructions to an AI; dropped hidden text: 1 element (40 characters)",
-        ],
-        ["z.txt", "Z", 2, "2026-01-02 03:04:05", "upload", ""],
-    ]
-    paged = {
-        "r.pdf": DocumentRecord(title="R", chunks=4, pages=3, path="/s/r.pdf"),
-        "r-copy.pdf": DocumentRecord(title="R", pages=3, duplicate_of="r.pdf", path="/s/r-copy.pdf"),
-        "deck.pptx": DocumentRecord(title="D", chunks=2, pages=5, page_label="slide", path="/s/deck.pptx"),
-    }
-    notes = {row[0]: row[-1] for row in document_rows(paged, uploads)}
-    assert notes["r.pdf"] == "3 pages" and notes["deck.pptx"] == "5 slides"
-    assert notes["r-copy.pdf"].startswith("copy of r.pdf")
-
-
 def test_format_error(caplog):
     assert format_error(InputError("the question is\nempty")) == "⚠️ the question is empty"
     with caplog.at_level(logging.ERROR):
@@ -276,9 +236,9 @@ def test_upload_adds_a_document_that_answers(backend, tmp_path):
     assert "Added: uploads/Zorblat_notes.txt" in message and "4 documents" in message
     assert (backend.uploads_dir / "Zorblat_notes.txt").is_file()
     assert not [p for p in backend.uploads_dir.iterdir() if p.name.startswith(".")]  # no leftovers
-    rows = {r[0]: r for r in backend.documents()}
-    assert rows["uploads/Zorblat_notes.txt"][1] == "Harbour" and rows["uploads/Zorblat_notes.txt"][4] == "upload"
-    assert rows["corpus/apples.txt"][4] == "corpus"
+    rows = {r.doc_id: r for r in backend.documents().rows}
+    assert rows["uploads/Zorblat_notes.txt"].title == "Harbour" and rows["uploads/Zorblat_notes.txt"].format == "txt"
+    assert "corpus/apples.txt" in rows
     answer = backend.ask("Who is the Zorblat lighthouse keeper?", options=EXTRACTIVE)
     assert answer.citations and answer.citations[0].source == "uploads/Zorblat_notes.txt"
     # The same file again changes nothing; an edited one is updated.
@@ -325,15 +285,15 @@ def test_remove_upload_deletes_its_file_and_it_can_come_back(backend, tmp_path):
     backend.add_files([(src, "notes.md")])
     assert "Removed uploads/notes.md" in backend.remove("uploads/notes.md")
     assert not (backend.uploads_dir / "notes.md").exists()
-    assert "uploads/notes.md" not in [r[0] for r in backend.documents()]
+    assert "uploads/notes.md" not in backend.documents().ids
     assert "Added: uploads/notes.md" in backend.add_files([(src, "notes.md")])  # not stuck on the exclusion list
-    assert "uploads/notes.md" in [r[0] for r in backend.documents()]
+    assert "uploads/notes.md" in backend.documents().ids
 
 
 def test_remove_corpus_document_keeps_the_file(backend, settings):
     assert "Removed corpus/apples.txt" in backend.remove("corpus/apples.txt")
     assert (Path(settings.corpus_dir) / "apples.txt").is_file()
-    assert "corpus/apples.txt" not in [r[0] for r in backend.documents()]
+    assert "corpus/apples.txt" not in backend.documents().ids
     with pytest.raises(InputError, match="not in the index"):
         backend.remove("corpus/apples.txt")
     with pytest.raises(InputError):
@@ -354,7 +314,7 @@ def test_missing_index_is_a_readable_error(settings, tmp_path):
     empty = UiBackend(settings.replace(index_dir=str(tmp_path / "none")), embedder=HashEmbedder())
     with pytest.raises(RagError, match="no index"):
         empty.ask("Where do apples grow?", options=EXTRACTIVE)
-    assert empty.documents() == []
+    assert empty.documents().ids == [] and "nothing indexed yet" in empty.documents().summary()
 
 
 def test_sources_panel_shows_timings_and_the_quick_answer_it_replaced():
@@ -373,3 +333,18 @@ def test_sources_panel_shows_timings_and_the_quick_answer_it_replaced():
     assert "Quick answer" not in sources_html(_answer())
     shown = quick_text(quick)
     assert shown.startswith(quick.text) and "model's answer is on its way" in shown
+    # While the model writes, the quick answer stays on top and the model's words come under it.
+    writing = writing_text(quick, "Ming Ming expects a more")
+    assert (
+        writing.startswith(quick.text)
+        and "(5 words so far)" in writing
+        and writing.endswith("Ming Ming expects a more")
+    )
+    assert writing_text(None, "One").startswith("✍️") and "(1 word so far)" in writing_text(None, "One")
+
+
+def test_parts_the_documents_do_not_answer_are_named_in_chat_and_sources():
+    answer = _answer(uncovered=("Who said so?",))
+    assert "*Not in the documents:* Who said so?" in chat_text(answer)
+    assert "Not in the documents: Who said so?" in sources_html(answer)
+    assert "Not in the documents" not in chat_text(_answer()) + sources_html(_answer())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,10 @@ UPLOAD_TEXT = (
     "She has tended the Zorblat light since 1987 and logs every passing ship.\n"
 )
 SCREENSHOT_COPY = Path("/tmp/ui_screenshot.png")
+# Where the layout screenshots go (1400 and 800 px wide, each tab); the closing note describes them.
+SCREENSHOTS = Path(os.environ.get("RAG_SCREENSHOT_DIR", "/tmp/rag-ui-screenshots"))
+TWO_PART_QUESTION = "How much did investment in high-tech manufacturing grow, and who said so?"
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
 
 
 def _free_port() -> int:
@@ -177,12 +182,92 @@ def test_browser_chat_sources_upload_and_follow_up(server, tmp_path):
             assert shot.stat().st_size > 10_000
             shutil.copyfile(shot, SCREENSHOT_COPY)
 
-            # Retrieval playground: ranked chunks with each retriever's rank.
+        finally:
+            browser.close()
+
+
+def test_browser_titles_playground_two_part_answer_export_and_layout(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(server["url"], wait_until="domcontentloaded")
+            chat, sources = page.locator("#chatbot"), page.locator("#sources")
+
+            # A two-part question: the part the documents do not answer is named, not dropped.
+            page.locator("#question textarea").fill(TWO_PART_QUESTION)
+            page.locator("#question textarea").press("Enter")
+            expect(chat).to_contain_text("10 percent")
+            expect(chat).to_contain_text("Not in the documents: Who said so?")
+            expect(sources).to_contain_text("Not in the documents: Who said so?")
+            # [n] in the answer is a link to source n.
+            cite = chat.locator(".rag-cite").first
+            expect(cite).to_have_text("[1]")
+            cite.click()
+            expect(page.locator("#rag-source-1")).to_have_class(re.compile("rag-flash"))
+            assert page.evaluate(NO_SIDEWAYS_SCROLL)
+            page.screenshot(path=str(SCREENSHOTS / "chat-1400.png"), full_page=True)
+
+            # The conversation downloads as Markdown with its sources.
+            with page.expect_download() as download:
+                page.locator("#export-btn").click()
+            exported = Path(download.value.path()).read_text(encoding="utf-8")
+            assert f"## 1. {TWO_PART_QUESTION}" in exported and "*Not in the documents:* Who said so?" in exported
+            assert f"`{CITIC_FILE}`" in exported and "[1] **Proactive policy in pipeline" in exported
+
+            # Documents: each seed has a title a reader would give, none is page furniture.
+            page.get_by_role("tab", name="Documents").click()
+            expect(page.locator("#doc-counts")).to_contain_text("documents")
+            rows = page.locator("#documents-table tr[data-doc^='seeds/0']")
+            expect(rows).to_have_count(5)
+            titles = rows.locator("td.rag-col-title").all_inner_texts()
+            assert all(0 < len(t) <= 80 and t.strip() != "Advertisement" for t in titles), titles
+            assert any(t.startswith("China sets") and t.endswith("as a key goal for the next 5 years") for t in titles)
+            assert page.evaluate(NO_SIDEWAYS_SCROLL)
+            page.screenshot(path=str(SCREENSHOTS / "documents-1400.png"), full_page=True)
+            page.locator("#doc-search textarea").fill("five-year")
+            expect(page.locator("#doc-counts")).to_contain_text("matching")
+            assert all(
+                "five-year" in (t + d).lower()
+                for t, d in zip(
+                    page.locator("#documents-table tr[data-doc] td.rag-col-title").all_inner_texts(),
+                    page.locator("#documents-table tr[data-doc] td.rag-col-source").all_inner_texts(),
+                    strict=True,
+                )
+            )
+
+            # Retrieval playground: short heads that explain themselves, the passage on the first screen.
             page.get_by_role("tab", name="Retrieval playground").click()
             page.locator("#pg-query textarea").fill("chief economist CITIC Securities")
             page.locator("#pg-btn").click()
             expect(page.locator("#pg-info")).to_contain_text("ranked by hybrid search")
-            expect(page.locator("#pg-table")).to_contain_text(CITIC_FILE)
+            table = page.locator("#pg-table")
+            expect(table).to_contain_text(CITIC_FILE)
+            passage = table.locator(".rag-passage").first
+            expect(passage).to_be_in_viewport()
+            expect(passage.locator("mark").first).to_be_visible()
+            for head in table.locator("th").all():
+                box = head.bounding_box()
+                assert box and box["height"] < 48 and head.get_attribute("title"), head.inner_text()
+            assert page.evaluate(NO_SIDEWAYS_SCROLL)
+            page.screenshot(path=str(SCREENSHOTS / "playground-1400.png"), full_page=True)
+            # With the cross-encoder (the packaged INT8 model), its logit is shown.
+            page.get_by_label("hybrid + cross-encoder").check()
+            page.locator("#pg-btn").click()
+            expect(page.locator("#pg-info")).to_contain_text("reranked by ms-marco-MiniLM-L-12-v2")
+
+            # 800 px wide: the same tabs, still no sideways scrolling.
+            page.set_viewport_size({"width": 800, "height": 1000})
+            for tab, name in (("Chat", "chat"), ("Documents", "documents"), ("Retrieval playground", "playground")):
+                page.get_by_role("tab", name=tab).click()
+                page.wait_for_timeout(300)
+                assert page.evaluate(NO_SIDEWAYS_SCROLL), tab
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-800.png"), full_page=True)
         finally:
             browser.close()
 
@@ -206,15 +291,17 @@ def test_gradio_client_api(server):
     refused = client.predict("What is the recipe for a chocolate souffle?", api_name="/ask")
     assert refused["refused"] and refused["citations"] == []
 
-    table, info = client.predict("semiconductor self-reliance", 4, api_name="/search")
-    assert len(table["data"]) == 4 and table["headers"][:2] == ["rank", "score"]
-    scores = [row[1] for row in table["data"]]
-    assert scores == sorted(scores, reverse=True) and "4 passages" in info and "hybrid" in info
-    assert {"dense rank", "lexical rank", "fused rank"} <= set(table["headers"])
+    records = client.predict("semiconductor self-reliance", 4, "hybrid", api_name="/search")
+    assert [r["rank"] for r in records] == [1, 2, 3, 4]
+    scores = [r["score"] for r in records]
+    assert scores == sorted(scores, reverse=True) and all(r["text"] and r["source"] for r in records)
+    assert {"dense_rank", "lexical_rank", "fused_rank", "bm25", "similarity"} <= set(records[0])
+    lexical = client.predict("semiconductor self-reliance", 4, "lexical (BM25)", api_name="/search")
+    assert all(r["lexical_rank"] == r["rank"] for r in lexical)
 
     # The chat endpoint streams; the last output holds the checked answer and its sources.
     job = client.submit(CITIC_QUESTION, [], "extractive", 5, "", "", api_name="/chat")
-    history, question_box, sources, _ = job.result(timeout=60)
+    history, question_box, sources, *_ = job.result(timeout=60)
     assert history[-1]["role"] == "assistant" and "Ming Ming" in history[-1]["content"][0]["text"]
     assert question_box == "" and CITIC_TITLE in sources and "<mark>" in sources
 
@@ -226,10 +313,13 @@ def test_gradio_client_api(server):
         pieces = ["Ming Ming is the chief economist", " at CITIC Securities [1].", " He works in Beijing [7]."]
         fake.add(Reply(events=[delta(role="assistant"), *(delta(p) for p in pieces), delta(finish_reason="stop")]))
         job = client.submit(CITIC_QUESTION, [], "hosted", 5, fake.base_url, "loopback-model", api_name="/chat")
-        history, _, sources, _ = job.result(timeout=60)
+        history, _, sources, *_ = job.result(timeout=60)
         streamed = [o[0][-1]["content"][0]["text"] for o in job.outputs() if o[0] and o[0][-1]["role"] == "assistant"]
     assert fake.requests and fake.requests[0].body["model"] == "loopback-model"
-    assert "Ming Ming is the chief economist" in streamed  # a partial answer was shown before the end
+    # A partial answer was shown before the end, under the quick answer, with the model's progress.
+    partial = [m for m in streamed if m.endswith("Ming Ming is the chief economist")]
+    assert partial and "The model is writing its answer (6 words so far)" in partial[0]
+    assert partial[0].startswith("Ming Ming, chief economist at CITIC Securities")  # the quick answer stays
     final = history[-1]["content"][0]["text"]
     assert final.startswith("Ming Ming is the chief economist at CITIC Securities [1]. He works in Beijing.")
     assert "without a valid citation" in final and "[7]" not in final
@@ -237,7 +327,7 @@ def test_gradio_client_api(server):
 
     # Errors are one readable line in the chat, never a stack trace.
     down = f"http://127.0.0.1:{_free_port()}/v1"
-    history, _, sources, _ = client.predict(CITIC_QUESTION, [], "hosted", 5, down, "some-model", api_name="/chat")
+    history, _, sources, *_ = client.predict(CITIC_QUESTION, [], "hosted", 5, down, "some-model", api_name="/chat")
     text = history[-1]["content"][0]["text"]
     assert text.startswith("⚠️") and "cannot connect" in text and "Traceback" not in text and "\n" not in text
     with pytest.raises(Exception, match="empty"):

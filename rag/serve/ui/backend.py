@@ -21,7 +21,7 @@ from rag.ingest.plan import root_label
 from rag.ingest.update import IndexReport, remove_documents, update_index
 from rag.models.embedders import Embedder
 from rag.serve.service import ChatOptions, RagService
-from rag.serve.ui.render import document_rows
+from rag.serve.ui.documents import DocumentPage, DocumentQuery, document_page
 from rag.serve.ui.uploads import MAX_UPLOAD_BYTES, default_uploads_dir, is_inside, validate_upload
 
 __all__ = ["ChatOptions", "UiBackend"]
@@ -67,12 +67,13 @@ class UiBackend(RagService):
 
     # -- documents
 
-    def documents(self) -> list[list]:
+    def documents(self, query: DocumentQuery | None = None) -> DocumentPage:
+        """One page of the indexed documents (an empty page when nothing is indexed yet)."""
         try:
-            manifest = self.index().manifest
+            documents = self.index().manifest.documents
         except IndexNotFoundError:
-            return []
-        return document_rows(manifest.documents, self.uploads_dir)
+            documents = {}
+        return document_page(documents, query)
 
     def _writing(self):
         if not self._write_lock.acquire(blocking=False):

@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from rag.errors import RagError
-from rag.index.manifest import DocumentRecord
-from rag.serve.ui.uploads import is_inside
-from rag.types import Answer, Hit
+from rag.types import Answer
 
 __all__ = [
-    "HIT_HEADERS",
-    "DOCUMENT_HEADERS",
+    "EMPTY_SOURCES",
+    "SEARCHING_SOURCES",
+    "error_sources_html",
     "format_error",
     "sources_html",
     "quick_text",
+    "writing_text",
     "chat_text",
-    "hit_rows",
-    "document_rows",
 ]
 
 log = logging.getLogger("rag.serve.ui")
 
 
-HIT_HEADERS = [
-    "rank",
-    "score",
-    "source",
-    "similarity",
-    "dense rank",
-    "lexical rank",
-    "BM25",
-    "fused rank",
-    "rerank score",
-    "title",
-    "chars",
-    "text",
-]
-DOCUMENT_HEADERS = ["document", "title", "chunks", "indexed", "origin", "warnings"]
+EMPTY_SOURCES = '<div class="rag-sources"><p class="rag-meta">Sources of the latest answer appear here.</p></div>'
+SEARCHING_SOURCES = '<div class="rag-sources"><p class="rag-meta">Searching the documents…</p></div>'
+
+
+def error_sources_html(message: str) -> str:
+    return f'<div class="rag-sources"><p class="rag-warn">{html.escape(message)}</p></div>'
 
 
 def format_error(exc: BaseException) -> str:
@@ -96,6 +83,8 @@ def sources_html(answer: Answer) -> str:
         parts.append(f'<p class="rag-query">Searched for: <code>{html.escape(answer.search_query)}</code></p>')
     if answer.refused:
         parts.append(f'<p class="rag-refused">No answer from the documents: {html.escape(answer.text)}</p>')
+    for part in answer.uncovered:
+        parts.append(f'<p class="rag-warn rag-uncovered">Not in the documents: {html.escape(part)}</p>')
     by_marker: dict[int, list] = {}
     for citation in answer.citations:
         by_marker.setdefault(citation.marker, []).append(citation)
@@ -110,7 +99,7 @@ def sources_html(answer: Answer) -> str:
         chars = f"chars {hit.chunk.start}-{hit.chunk.end}" if hit else ""
         score = f"score {hit.score:.3f}" if hit else ""
         parts.append(
-            f'<div class="rag-source" data-marker="{marker}">'
+            f'<div class="rag-source" id="rag-source-{marker}" data-marker="{marker}">'
             f'<div class="rag-source-head"><span class="rag-marker">[{marker}]</span> '
             f'<strong class="rag-title">{html.escape(first.title)}</strong></div>'
             f'<div class="rag-meta">{_meta(first.source, _pages(citations), score, chars)}</div>'
@@ -128,6 +117,13 @@ def sources_html(answer: Answer) -> str:
         parts.append(
             f'<p class="rag-note rag-verified">✓ Every sentence checked: all {len(answer.verdicts)} supported by the passages they cite.</p>'
         )
+    if answer.verdicts:
+        items = "".join(
+            f'<li class="{"rag-ok" if v.supported else "rag-warn"}">{"✓" if v.supported else "⚠"} '
+            f"{html.escape(v.sentence)} <small>({v.score:.2f})</small></li>"
+            for v in answer.verdicts
+        )
+        parts.append(f'<details class="rag-verdicts"><summary>Sentence by sentence</summary><ul>{items}</ul></details>')
     if answer.extractive_stands and not answer.refused:
         parts.append('<p class="rag-note">The language model wrote no answer; the quoted sentences stand.</p>')
     for marker in answer.removed_citations:
@@ -162,6 +158,14 @@ def quick_text(answer: Answer) -> str:
     return f"{chat_text(answer)}\n\n*Quick answer from the best passage sentences; the model's answer is on its way…*"
 
 
+def writing_text(quick: Answer | None, streamed: str) -> str:
+    """The chat message while the language model writes: the quick answer stays where it was,
+    and the model's words appear under it as they come, with a running count."""
+    words = len(streamed.split())
+    head = f"{chat_text(quick)}\n\n---\n" if quick is not None else ""
+    return f"{head}✍️ *The model is writing its answer ({words} word{'s' if words != 1 else ''} so far)…*\n\n{streamed}"
+
+
 def chat_text(answer: Answer) -> str:
     """The answer as shown in the chat: the checked text with its [n] markers, plus a warning line
     when sentences lack a valid citation or markers were removed."""
@@ -179,53 +183,8 @@ def chat_text(answer: Answer) -> str:
     removed = answer.removed_citations
     if removed:
         warnings.append(f"{len(removed)} invalid citation{'s' if len(removed) > 1 else ''} removed")
+    if answer.uncovered:
+        text += "\n\n" + "\n".join(f"*Not in the documents:* {part}" for part in answer.uncovered)
     if not warnings:
         return text
     return f"{text}\n\n⚠ {'; '.join(warnings)} (see Sources)"
-
-
-def hit_rows(hits: Sequence[Hit]) -> list[list]:
-    """Rows for the retrieval playground table (columns `HIT_HEADERS`)."""
-    from rag.retrieve.retriever import explain
-
-    rows = []
-    for h in hits:
-        e = explain(h)
-        rows.append(
-            [
-                e["rank"],
-                e["score"],
-                h.chunk.source,
-                e["similarity"],
-                *(
-                    "" if e[key] is None else e[key]
-                    for key in ("dense_rank", "lexical_rank", "bm25", "fused_rank", "reranked")
-                ),
-                h.chunk.title,
-                f"{h.chunk.start}-{h.chunk.end}",
-                h.chunk.text,
-            ]
-        )
-    return rows
-
-
-def _warnings(info: DocumentRecord) -> str:
-    """What the documents table says about a file's content: instructions held back, text dropped."""
-    parts = []
-    if info.duplicate_of:
-        parts.append(f"copy of {info.duplicate_of} (embedded once, cited as that one)")
-    if info.pages:
-        parts.append(f"{info.pages} {info.page_label}s")
-    if info.flagged:
-        parts.append(f"held back: {info.flagged} of {info.chunks} chunks read as instructions to an AI")
-    return "; ".join(parts + list(info.notes))
-
-
-def document_rows(documents: Mapping[str, DocumentRecord], uploads_dir: Path) -> list[list]:
-    """Rows for the documents table (columns `DOCUMENT_HEADERS`), sorted by document id."""
-    rows = []
-    for doc_id, info in sorted(documents.items()):
-        origin = "upload" if is_inside(info.path, uploads_dir) else "corpus"
-        indexed = info.indexed_at.replace("T", " ")[:19]
-        rows.append([doc_id, info.title, info.chunks, indexed, origin, _warnings(info)])
-    return rows

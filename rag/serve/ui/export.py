@@ -1,0 +1,51 @@
+"""A conversation as a Markdown file: each question, its checked answer and the sources it cites."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.types import Answer
+
+__all__ = ["conversation_markdown", "write_conversation"]
+
+
+def _quote(text: str) -> str:
+    return " ".join(text.split()).replace("*", r"\*")
+
+
+def conversation_markdown(answers: Sequence[Answer], when: str | None = None) -> str:
+    """The questions and answers, oldest first; under each answer its sources (title, source,
+    page, the quoted sentence) and the parts of the question the documents do not answer."""
+    when = when or time.strftime("%Y-%m-%d %H:%M")
+    lines = [f"# Conversation with the documents ({when})", ""]
+    for n, answer in enumerate(answers, 1):
+        lines += [f"## {n}. {_quote(answer.question)}", "", answer.text, ""]
+        lines += [f"*Not in the documents:* {part}" for part in answer.uncovered]
+        if answer.uncovered:
+            lines.append("")
+        unsupported = [v.sentence for v in answer.unsupported]
+        lines += [
+            f"> ⚠ Not supported by the passages it cites: {_quote(s)}" for s in unsupported + list(answer.uncited)
+        ]
+        if unsupported or answer.uncited:
+            lines.append("")
+        if answer.citations:
+            lines += ["**Sources**", ""]
+            for c in answer.citations:
+                where = f", {c.location_text()}" if c.location_text() else ""
+                lines.append(f"[{c.marker}] **{_quote(c.title)}** — `{c.source}`{where}: “{_quote(c.quote)}”")
+                lines.append("")
+        elif answer.refused:
+            lines += ["*No source: the documents do not answer this.*", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_conversation(answers: Sequence[Answer], folder: str | Path | None = None) -> Path:
+    """`conversation_markdown` written to a new file (in a temporary folder unless `folder`)."""
+    folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="rag-conversation-"))
+    path = folder / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(conversation_markdown(answers), encoding="utf-8")
+    return path
