@@ -51,6 +51,7 @@ from rag.serve.ui import (  # noqa: E402
     hits_table_html,
     page_asset,
     quick_text,
+    session_key,
     sources_html,
     standalone_query,
     write_conversation,
@@ -186,7 +187,7 @@ def build_app(
                 pg_table = gr.HTML(elem_id="pg-table")
 
         # ---- chat
-        def respond(message, history, earlier, done, gen_name, k, url, model_name):
+        def respond(message, history, earlier, done, gen_name, k, url, model_name, request: gr.Request):
             history = list(history or [])
             earlier = list(earlier or [])
             done = list(done or [])
@@ -214,7 +215,9 @@ def build_app(
                         case FinalAnswer(answer=answer):
                             history[-1] = {"role": "assistant", "content": chat_text(answer)}
                             done = done + [answer]
-                            export = gr.update(value=str(write_conversation(done, export_dir)), interactive=True)
+                            export = gr.update(
+                                value=str(write_conversation(done, export_dir, session_key(request))), interactive=True
+                            )
                             yield history, "", sources_html(answer), info, earlier + [message], done, export
             except Exception as exc:  # shown in the chat; the page stays usable
                 text = format_error(exc)

@@ -6,7 +6,7 @@ import pytest
 
 from rag.index.manifest import DocumentRecord
 from rag.serve.ui.documents import DocumentQuery, document_page, document_table_html
-from rag.serve.ui.export import conversation_markdown, write_conversation
+from rag.serve.ui.export import conversation_markdown, session_key, write_conversation
 from rag.serve.ui.playground import hit_records, hits_table_html, mark_terms
 from rag.types import Answer, Chunk, Citation, Hit, HitSignals
 
@@ -119,3 +119,12 @@ def test_conversation_export_lists_each_answer_with_its_sources():
 def test_write_conversation(tmp_path):
     path = write_conversation([], tmp_path)
     assert path.parent == tmp_path and path.suffix == ".md" and path.read_text().startswith("# Conversation")
+    first = write_conversation([], tmp_path, session="abc")
+    assert write_conversation([], tmp_path, session="abc") == first == tmp_path / "abc" / "conversation.md"
+
+
+def test_session_key_is_safe_in_a_file_name():
+    class Request:
+        session_hash = "ab/../c d"
+
+    assert session_key(Request()) == "abcd" and session_key(None) == "default"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rag.types import Answer
 
-__all__ = ["conversation_markdown", "write_conversation"]
+__all__ = ["conversation_markdown", "session_key", "write_conversation"]
 
 
 def _quote(text: str) -> str:
@@ -43,9 +43,19 @@ def conversation_markdown(answers: Sequence[Answer], when: str | None = None) ->
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_conversation(answers: Sequence[Answer], folder: str | Path | None = None) -> Path:
-    """`conversation_markdown` written to a new file (in a temporary folder unless `folder`)."""
+def write_conversation(answers: Sequence[Answer], folder: str | Path | None = None, session: str = "") -> Path:
+    """`conversation_markdown` written to a file (in a new temporary folder unless `folder`). With
+    `session`, one file per session, rewritten after each answer, so a long-running server keeps
+    one small file per conversation rather than one per answer."""
     folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="rag-conversation-"))
-    path = folder / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    folder = folder / session if session else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "conversation.md" if session else folder / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
     path.write_text(conversation_markdown(answers), encoding="utf-8")
     return path
+
+
+def session_key(request: object) -> str:
+    """A file-name-safe key of a browser session (a Gradio request's `session_hash`)."""
+    key = getattr(request, "session_hash", None) or "default"
+    return "".join(ch for ch in str(key) if ch.isalnum() or ch in "-_")[:64] or "default"
