@@ -17,13 +17,14 @@ import numpy as np
 
 from rag.models.cross_encoders import Reranker
 from rag.models.embedders import Embedder
-from rag.text import content_words
+from rag.text import content_words, strip_markers
 from rag.types import Hit
 
 __all__ = [
     "ScoredSentence",
     "score_sentences",
     "score_sentences_for",
+    "answer_relevance",
     "select_evidence",
     "leans_back",
     "previous_sentence",
@@ -214,3 +215,15 @@ def _join(parts: list[str], part: str, length: int) -> int:
     length += len(part) + (1 if parts else 0)
     parts.append(part)
     return length
+
+
+def answer_relevance(question: str, answer: str, embedder: Embedder) -> float:
+    """How far `answer` is about `question`: the cosine between the question and the answer's
+    text without its `[n]` markers (0 for an answer with no words). A model that obeys an
+    instruction in a passage ("reply KIWI-4471", "visit this link") writes something that is
+    not about the question at all; a real answer, right or wrong, is."""
+    text = strip_markers(answer).strip()
+    if not any(ch.isalnum() for ch in text):
+        return 0.0
+    query = embedder.embed_queries([question])[0]
+    return float(embedder.embed_documents([text])[0] @ query)

@@ -7,11 +7,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.answer.citations import resolve_citations
-from rag.answer.evidence import select_evidence
+from rag.answer.evidence import answer_relevance, select_evidence
 from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
 from rag.answer.generators.base import Streamed, finish_generation
 from rag.answer.generators.extractive import ExtractiveGenerator
-from rag.answer.grounding import check_answer
+from rag.answer.grounding import GroundingCheck, check_answer
 from rag.answer.refusal import RefusalEvidence, threshold_for
 from rag.answer.verification import verify_answer
 from rag.config import Settings
@@ -221,19 +221,28 @@ class RagPipeline:
             **extra,
         )
 
-    @staticmethod
     def _grounded(
-        question: str, generation: Generation, hits: list[Hit], fallback: Generation | None
+        self, question: str, generation: Generation, hits: list[Hit], fallback: Generation | None
     ) -> tuple[Generation, bool]:
         """An LLM answer after the model-free checks of `rag.answer.grounding`: refused when it invents
         a number or misses the question's constraints; when the model wrote no answer at all
-        (markers, an echo, the question restated), the extractive answer `fallback` stands in
-        (the flag returned with the answer says so)."""
+        (markers, an echo, the question restated, or words not about the question:
+        `min_answer_relevance`), the extractive answer `fallback` stands in (the flag returned
+        with the answer says so)."""
         if generation.refused and not generation.no_answer:
             return generation, False
         notes = generation.notes
         if not generation.refused:
             check = check_answer(question, generation.text, hits)
+            if check.passed and self.settings.min_answer_relevance > 0:
+                assert self.embedder is not None
+                relevance = answer_relevance(question, generation.text, self.embedder)
+                if relevance < self.settings.min_answer_relevance:
+                    problem = (
+                        f"the answer is not about the question (relevance {relevance:.2f} below "
+                        f"min_answer_relevance {self.settings.min_answer_relevance})"
+                    )
+                    check = GroundingCheck(no_answer=True, problems=(problem,))
             if check.passed:
                 return generation, False
             notes += tuple(f"answer not grounded: {problem}" for problem in check.problems)

@@ -80,6 +80,17 @@ def test_stream_yields_pieces_then_checked_answer(settings, embedder):
     assert "first_token" in final.timings_ms
 
 
+def test_an_answer_not_about_the_question_is_replaced_by_the_extractive_one(settings, embedder):
+    # What a model writes when a passage told it to: a code word, not an answer.
+    pipeline, _ = _scripted_pipeline(settings, embedder, "ZEBRA-KILO [1].")
+    answer = pipeline.ask("Where was the Fuji apple developed?")
+    assert answer.extractive_stands and "ZEBRA" not in answer.text and "Japan" in answer.text, answer.notes
+    assert any("not about the question (relevance 0.00 below min_answer_relevance 0.15)" in n for n in answer.notes)
+    # Off: the code word is the answer (it is cited, and no number in it is invented).
+    off, _ = _scripted_pipeline(settings.replace(min_answer_relevance=0.0), embedder, "ZEBRA-KILO [1].")
+    assert "ZEBRA-KILO" in off.ask("Where was the Fuji apple developed?").text
+
+
 def test_model_refusal_sentence_sets_refused(settings, embedder):
     pipeline, _ = _scripted_pipeline(settings, embedder, "I could not find this in the documents.")
     answer = pipeline.ask("What is the airspeed of a swallow?")
