@@ -25,13 +25,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.answer.grounding import question_parts  # noqa: E402
 from rag.answer.pipeline import RagPipeline  # noqa: E402
 from rag.config import load_settings  # noqa: E402
 from rag.errors import IndexNotFoundError  # noqa: E402
 from rag.evaluate.metrics import contains_any  # noqa: E402
 from rag.index.generations import load_index  # noqa: E402
 from rag.ingest.update import update_index  # noqa: E402
+from rag.retrieve.questions import question_parts  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,8 +16,9 @@ catch:
   holds none.
 
 - **Every part answered.** A question that asks two things ("…grow, and who said so?") is split
-  into its parts (`question_parts`); a sentence answers a part only when it speaks of what that
-  part alone asks about (`own_words`) and holds the kind of answer it wants (`unmet_need`).
+  into its parts (`rag.retrieve.questions.question_parts`); a sentence answers a part only when it
+  speaks of what that part alone asks about (`own_words`) and holds the kind of answer it wants
+  (`unmet_need`).
 
 The checks read only text, so they cost microseconds. They are deliberately narrow: each one
 names a concrete fault, which is what the `Answer`'s notes say when it fires.
@@ -34,7 +35,6 @@ from rag.types import Hit
 
 __all__ = [
     "own_words",
-    "question_parts",
     "search_text",
     "unmet_need",
     "unmet_own_words",
@@ -219,37 +219,12 @@ def check_answer(question: str, answer: str, passages: Sequence[Hit]) -> Groundi
     return GroundingCheck(no_answer=False, problems=tuple(problems))
 
 
-# ---- Questions that ask several things, and whether each part is answered
+# ---- Whether a sentence answers one part of a question (the parts: rag.retrieve.questions)
 #
-# "How much did investment in high-tech manufacturing grow, and who said so?" asks two things. An
-# answer that covers the first and drops the second looks complete; the reader should be told that
-# the documents do not say who said so. `question_parts` splits such a question where a new
-# question word starts a clause (", and who…", "? And when…", "; …"); `search_text` gives a part
-# that leans on the other ("who said so") the words it leans on; `unmet_need` says when a
-# sentence cannot answer a part because it lacks the kind of answer the part asks for (a name for
-# "who", an attribution for "who said", a year or date for "when", a number for "how much", a
-# cause for "why").
-
-_QUESTION_WORD = (
-    r"(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|had|can|could|"
-    r"will|would|should)\b"
-)
-_PREPOSITION = r"(?:(?:at|in|on|for|from|with|by|to|toward|towards|of|under|during|about|after|before|into)\s+)?"
-# Where a second question starts inside one sentence: ", and who…", " and at what…", "; what…".
-_CLAUSE = re.compile(
-    rf"(?:,\s*|\s+)(?:and|but)\s+(?:also\s+)?(?={_PREPOSITION}{_QUESTION_WORD})"
-    rf"|;\s*(?:and\s+)?(?={_PREPOSITION}{_QUESTION_WORD})",
-    re.IGNORECASE,
-)
-_SENTENCE_END = re.compile(r"(?<=\?)\s+")
-_OPENING = re.compile(
-    r"^(?:(?:and|also|but|plus|then)\b[\s,]*)*(?:(?:i'?d|i would|i also|i)\s+(?:also\s+)?(?:like|want) to know\s+"
-    r"|(?:can|could) you (?:also )?tell me\s+|tell me\s+)?",
-    re.IGNORECASE,
-)
-_STARTS_LIKE_A_QUESTION = re.compile(rf"^\W*{_PREPOSITION}(?:{_QUESTION_WORD}|name|list|give|describe)", re.I)
-# A part that points back to another ("who said so", "when did it happen") is searched with it.
-_LEANS = re.compile(r"\b(?:so|that|this|it|its|he|she|they|them|him|her|their|these|those|there|then)\b", re.I)
+# `own_words` are what only this part asks about, and a sentence must speak of them; `unmet_need`
+# says when a sentence lacks the kind of answer the part asks for (a name for "who", an
+# attribution for "who said", a person for "which official", a year or date for "when", a number
+# for "how much", a cause for "why").
 
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-zA-Z'’-]+")
 _ATTRIBUTION = re.compile(
@@ -258,8 +233,11 @@ _ATTRIBUTION = re.compile(
     r"presented|outlined|highlighted|emphasi[sz]ed|remarked)\b",
     re.IGNORECASE,
 )
+# Dates and times a "when" can be answered with besides years, months and weekdays.
 _RELATIVE_DATE = re.compile(
-    r"\b(?:yesterday|today|(?:last|next|this) (?:week|month|year)|quarter|decade|century)\b", re.IGNORECASE
+    r"\b(?:yesterday|today|tonight|tomorrow|(?:last|next|this) (?:week|month|year)|quarter|decade|century|"
+    r"morning|afternoon|evening|night|noon|midnight|o'clock|[ap]\.m\.|\d{1,2}:\d\d|daily|weekly|annually)\b",
+    re.IGNORECASE,
 )
 _CAUSE = re.compile(
     r"\b(?:because|since|due to|owing to|thanks to|as a result|in order to|so that|so as to|aims? to|aimed at|"
@@ -270,32 +248,8 @@ _CAUSE = re.compile(
 _PLACE = re.compile(r"\b(?:in|at|from|across|throughout|near|to)\s+(?:the\s+)?[A-Z]")
 
 
-def _clean(part: str) -> str:
-    part = _OPENING.sub("", part.strip(" ,;")).strip()
-    if not part:
-        return ""
-    part = part[0].upper() + part[1:]
-    return part if part.endswith("?") else part.rstrip(".!") + "?"
-
-
-def question_parts(question: str) -> tuple[str, ...]:
-    """The separate questions in `question`, each ending in "?"; a question that asks one thing
-    comes back as a single part (unchanged)."""
-    pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(question.strip()):
-        start = 0
-        for match in _CLAUSE.finditer(sentence):
-            pieces.append(sentence[start : match.start()])
-            start = match.end()
-        pieces.append(sentence[start:])
-    parts = [_clean(piece) for piece in pieces]
-    parts = [p for p in parts if p]
-    # Only a split into question-like pieces counts: "profits and how they grew" is one question.
-    if len(parts) < 2 or not all(_STARTS_LIKE_A_QUESTION.match(p) for p in parts):
-        return (question,)
-    if any(not content_words(p) and len(p.split()) < 2 for p in parts):
-        return (question,)
-    return tuple(parts)
+# A part that points back to another ("who said so", "when did it happen") is searched with it.
+_LEANS = re.compile(r"\b(?:so|that|this|it|its|he|she|they|them|him|her|their|these|those|there|then)\b", re.I)
 
 
 def search_text(part: str, parts: tuple[str, ...]) -> str:
@@ -355,9 +309,37 @@ def _looks_like_a_name(text: str, match: re.Match) -> bool:
     return bool(re.match(r"\s+[A-Z][a-z]", text[match.end() :]))
 
 
-def unmet_need(part: str, sentence: str) -> str | None:
+# "Which official…?" asks for a person; a sentence naming only bodies and places does not answer it.
+_ASKS_PERSON = re.compile(
+    r"^\W*(?:which|what)\s+(?:\w+\s+)?(?:officials?|persons?|people|economists?|leaders?|ministers?|authors?|"
+    r"researchers?|president|premier|executives?|founders?|spokes(?:person|man|woman)|chair(?:man|woman)?|"
+    r"directors?|scientists?|professors?|experts?|analysts?|officers?)\b",
+    re.IGNORECASE,
+)
+_NOT_PERSON_WORDS = frozenset(
+    "commission council committee institute institution securities bank party congress ministry university "
+    "academy center centre agency conference plan republic government state states united kingdom union "
+    "association group corporation company fund office bureau department court board forum session sessions "
+    "national people's people daily news times post exchange market the a an this that".split()
+)
+_NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+")
+
+
+def _names_person(text: str, avoid: set[str]) -> bool:
+    """Whether `text` names a person: two or more capitalised words in a row ("Zheng Shanjie",
+    "premier Li Qiang") none of which names a body or a place ("National Development and Reform
+    Commission", "United States"), and not a name the question gave."""
+    for match in _NAME_RUN.finditer(text):
+        words = [_POSSESSIVE.sub("", w).lower() for w in match.group(0).split()]
+        if not any(w in _NOT_PERSON_WORDS or w in avoid for w in words):
+            return True
+    return False
+
+
+def unmet_need(part: str, sentence: str, people_only: bool = False) -> str | None:
     """Why `sentence` cannot answer `part` for want of the kind of answer the part asks for, or
-    None when it has it (or the part does not say what kind it wants)."""
+    None when it has it (or the part does not say what kind it wants). With `people_only`, only
+    questions about a person ("who…", "which official…") are checked."""
     text = _MARKERS.sub(" ", sentence)
     asked = part.strip().lower()
     own = {w.lower() for w in _CAPITALISED.findall(part)}
@@ -367,6 +349,12 @@ def unmet_need(part: str, sentence: str) -> str | None:
                 return "it asks who said it, and no one is quoted"
         if not _has_name(text, own):
             return "it asks who, and no one is named"
+        return None
+    if _ASKS_PERSON.match(asked):
+        if not _names_person(text, own):
+            return "it asks which person, and no one is named"
+        return None
+    if people_only:
         return None
     if re.match(r"^\W*(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|since when)\b", asked):
         if not (_YEAR.search(text) or _MONTH.search(text) or _WEEKDAY.search(text) or _RELATIVE_DATE.search(text)):

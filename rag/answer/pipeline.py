@@ -11,7 +11,7 @@ from rag.answer.evidence import answer_relevance, select_evidence
 from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
 from rag.answer.generators.base import Streamed, finish_generation
 from rag.answer.generators.extractive import ExtractiveGenerator
-from rag.answer.grounding import GroundingCheck, check_answer
+from rag.answer.grounding import GroundingCheck, check_answer, unmet_need
 from rag.answer.refusal import RefusalEvidence, threshold_for
 from rag.answer.verification import verify_answer
 from rag.config import Settings
@@ -20,7 +20,7 @@ from rag.index.generations import StoredIndex, load_index
 from rag.models.cross_encoders import create_reranker
 from rag.models.embedders import Embedder, create_embedder
 from rag.models.verifier import Verifier, create_verifier
-from rag.retrieve.followup import standalone_query
+from rag.retrieve.questions import question_parts, standalone_query
 from rag.retrieve.retriever import RetrievalOptions, Retriever, clean_query
 from rag.types import REFUSAL_TEXT, Answer, FinalAnswer, Hit, QuickAnswer, StreamEvent, TextPiece
 
@@ -226,9 +226,10 @@ class RagPipeline:
     ) -> tuple[Generation, bool]:
         """An LLM answer after the model-free checks of `rag.answer.grounding`: refused when it invents
         a number or misses the question's constraints; when the model wrote no answer at all
-        (markers, an echo, the question restated, or words not about the question:
-        `min_answer_relevance`), the extractive answer `fallback` stands in (the flag returned
-        with the answer says so)."""
+        (markers, an echo, the question restated, words not about the question:
+        `min_answer_relevance`, or not the kind of answer asked for where the passages' best
+        sentence has it), the extractive answer `fallback` stands in (the flag returned with the
+        answer says so)."""
         if generation.refused and not generation.no_answer:
             return generation, False
         notes = generation.notes
@@ -243,6 +244,12 @@ class RagPipeline:
                         f"min_answer_relevance {self.settings.min_answer_relevance})"
                     )
                     check = GroundingCheck(no_answer=True, problems=(problem,))
+            if check.passed and fallback is not None and not fallback.refused:
+                # "Which official…?" answered without a person, where the passages' best
+                # sentence names one: the model echoed a passage instead of answering.
+                need = unmet_need(question, generation.text, people_only=True)
+                if need is not None and unmet_need(question, fallback.text, people_only=True) is None:
+                    check = GroundingCheck(no_answer=True, problems=(f"{need} (the passages do)",))
             if check.passed:
                 return generation, False
             notes += tuple(f"answer not grounded: {problem}" for problem in check.problems)
@@ -278,7 +285,7 @@ class RagPipeline:
         prompt_passages = hits
         if generation is None and generator.streams and (self.settings.quick_answer or self.settings.evidence_budget):
             writer = self._sentence_writer()
-            ranked, fallback = writer.rank_and_answer(query, hits, asked=question)
+            ranked, fallback = writer.rank_and_answer(query, hits, parts=question_parts(question))
             assert fallback is not None
             evidence = RefusalEvidence(max((s.score for s in ranked), default=0.0), fallback.refused)
             if self.settings.quick_answer:
@@ -317,7 +324,7 @@ class RagPipeline:
                 generation = replace(generation, uncovered=fallback.uncovered)
         else:
             if generation is None and isinstance(generator, ExtractiveGenerator):
-                generation = generator.rank_and_answer(query, hits, asked=question)[1]
+                generation = generator.rank_and_answer(query, hits, parts=question_parts(question))[1]
             if generation is None:
                 generation = generator.generate(query, hits)
             yield TextPiece(generation.text)

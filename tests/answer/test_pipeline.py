@@ -91,6 +91,19 @@ def test_an_answer_not_about_the_question_is_replaced_by_the_extractive_one(sett
     assert "ZEBRA-KILO" in off.ask("Where was the Fuji apple developed?").text
 
 
+def test_an_answer_naming_no_one_to_which_person_gives_way_to_one_that_does(settings, embedder, corpus):
+    (corpus / "council.txt").write_text(
+        "Harbour council\n\nThe harbour council is chaired by Odile Varnham since 2019.\n", encoding="utf-8"
+    )
+    question = "Which official chairs the harbour council?"
+    pipeline, _ = _scripted_pipeline(settings, embedder, "The harbour council is chaired by its official [1].")
+    answer = pipeline.ask(question)
+    assert answer.extractive_stands and "Odile Varnham" in answer.text
+    assert any("it asks which person, and no one is named (the passages do)" in n for n in answer.notes)
+    named, _ = _scripted_pipeline(settings, embedder, "Odile Varnham chairs the harbour council [1].")
+    assert not named.ask(question).extractive_stands
+
+
 def test_model_refusal_sentence_sets_refused(settings, embedder):
     pipeline, _ = _scripted_pipeline(settings, embedder, "I could not find this in the documents.")
     answer = pipeline.ask("What is the airspeed of a swallow?")

@@ -62,8 +62,8 @@ def test_password_protected_page_refuses_clients_without_it(settings, embedder, 
         with pytest.raises(Exception):  # noqa: B017 (gradio_client raises different types per version)
             gradio_client.Client(url, verbose=False).predict("apples", 3, api_name="/search")
         client = gradio_client.Client(url, auth=("ana", "pw-123"), verbose=False)
-        rows, info = client.predict("Where do apples grow?", 3, api_name="/search")
-        assert rows["data"] and "passages" in info
+        records = client.predict("Where do apples grow?", 3, "hybrid", api_name="/search")
+        assert len(records) == 3 and records[0]["rank"] == 1 and records[0]["text"]
     finally:
         demo.close()
 

@@ -3,6 +3,7 @@ the question, each with its `[n]` citation, and refuses when nothing relevant wa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences_for
@@ -11,7 +12,6 @@ from rag.answer.grounding import (
     own_words,
     passages_text,
     question_constraints,
-    question_parts,
     search_text,
     sentence_windows,
     unmet_constraint,
@@ -23,6 +23,8 @@ from rag.models.embedders import Embedder
 from rag.types import REFUSAL_TEXT, Hit
 
 __all__ = ["ExtractiveGenerator", "ScoredSentence"]
+
+_PRONOUN_SUBJECT = re.compile(r"^(?:he|she|it|they|his|her|its|their)\b", re.IGNORECASE)
 
 
 class ExtractiveGenerator:
@@ -77,16 +79,16 @@ class ExtractiveGenerator:
         return self.rank_and_answer(question, passages, answer=False)[0]
 
     def rank_and_answer(
-        self, question: str, passages: Sequence[Hit], answer: bool = True, asked: str | None = None
+        self, question: str, passages: Sequence[Hit], answer: bool = True, parts: Sequence[str] = ()
     ) -> tuple[list[ScoredSentence], Generation | None]:
         """The passage sentences ranked for the question (what an LLM's trimmed evidence is cut
         from) and, with `answer`, the extractive answer. A question that asks several things
-        (`rag.answer.question_parts`) is answered part by part, a sentence each; the parts no
+        (`parts`, from `rag.retrieve.questions.question_parts`) is answered part by part, a sentence each; the parts no
         sentence answers are named in `Generation.uncovered` instead of being dropped.
 
-        `asked` is the user's own question when `question` is a follow-up searched together
-        with the one before it: only what the user asked now is split into parts."""
-        parts = question_parts(asked or question) if answer else (question,)
+        The parts are of what the user asked now: `question` may be a follow-up searched
+        together with the one before it."""
+        parts = tuple(parts) if answer and len(parts) > 1 else (question,)
         queries = [question] + ([search_text(part, parts) for part in parts] if len(parts) > 1 else [])
         rankings = score_sentences_for(queries, list(passages), self.embedder, self.reranker, self.rerank_candidates)
         ranked = rankings[0]
@@ -164,7 +166,12 @@ class ExtractiveGenerator:
         eligible = [s for s in ranked if s.score >= self.min_sentence_score]
         lead = eligible[0]
         if self.check_constraints and question and passages:
-            meeting = self._meeting_constraints(eligible, question, passages)
+            # Lead with a sentence that holds the kind of answer asked for (a person for "which
+            # official…", a date or time for "when") when one does; else with the best that
+            # meets the rest.
+            meeting = self._meeting_constraints(eligible, question, passages, need=True, lead=True)
+            if isinstance(meeting, str):
+                meeting = self._meeting_constraints(eligible, question, passages)
             if isinstance(meeting, str):
                 return Generation(REFUSAL_TEXT, True, (f"best sentence: {meeting}",))
             lead = meeting
@@ -189,12 +196,18 @@ class ExtractiveGenerator:
         return sentence.score >= self.score_ratio * lead.score
 
     def _meeting_constraints(
-        self, ranked: list[ScoredSentence], question: str, passages: Sequence[Hit], need: bool = False
+        self,
+        ranked: list[ScoredSentence],
+        question: str,
+        passages: Sequence[Hit],
+        need: bool = False,
+        lead: bool = False,
     ) -> ScoredSentence | str:
         """The best of the sentences (all scoring at least `min_sentence_score`) that meets the question's
         constraints, its neighbours and passage title as its support and all passages as the
         sources (as for an LLM's answer); else why the best sentence does not. With `need`, the
-        sentence must also hold the kind of answer the question asks for (`unmet_need`)."""
+        sentence must also hold the kind of answer the question asks for (`unmet_need`; for a
+        `lead`, one opening with a pronoun is exempt)."""
         constraints = question_constraints(question)
         sources = passages_text(passages)
         windows: dict[int, dict[int, str]] = {}
@@ -205,7 +218,9 @@ class ExtractiveGenerator:
             title = passages[sentence.marker - 1].chunk.title
             support = windows[sentence.marker].get(sentence.offset, f"{title} {sentence.text}")
             problem = unmet_constraint(constraints, sentence.text, support, sources)
-            if problem is None and need:
+            # As a lead, a sentence whose subject is a pronoun ("It appoints…") has it named in
+            # the sentence before, which the answer then brings along.
+            if problem is None and need and not (lead and _PRONOUN_SUBJECT.match(sentence.text)):
                 problem = unmet_need(question, sentence.text)
             if problem is None:
                 return sentence

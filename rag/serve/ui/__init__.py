@@ -13,7 +13,7 @@ The embedder shared between sessions is `rag.models.locked.LockedEmbedder`.
 
 from __future__ import annotations
 
-from rag.retrieve.followup import standalone_query
+from rag.retrieve.questions import standalone_query
 from rag.serve.ui.backend import ChatOptions, UiBackend
 from rag.serve.ui.documents import SORTABLE, DocumentPage, DocumentQuery, document_page, document_table_html
 from rag.serve.ui.export import conversation_markdown, session_key, write_conversation
