@@ -322,6 +322,7 @@ _NOT_PERSON_WORDS = frozenset(
     "association group corporation company fund office bureau department court board forum session sessions "
     "national people's people daily news times post exchange market the a an this that".split()
 )
+_PRONOUN_SUBJECT = re.compile(r"^(?:he|she|it|they|his|her|its|their)\b", re.IGNORECASE)
 _NAME_RUN = re.compile(r"(?<![\w'’-])[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+")
 
 
@@ -336,13 +337,19 @@ def _names_person(text: str, avoid: set[str]) -> bool:
     return False
 
 
-def unmet_need(part: str, sentence: str, people_only: bool = False) -> str | None:
+def unmet_need(part: str, sentence: str, people_only: bool = False, lead: bool = False) -> str | None:
     """Why `sentence` cannot answer `part` for want of the kind of answer the part asks for, or
     None when it has it (or the part does not say what kind it wants). With `people_only`, only
-    questions about a person ("who…", "which official…") are checked."""
+    questions about a person ("who…", "which official…") are checked. With `lead` (choosing an
+    extractive answer's first sentence), only the kinds read reliably from words are checked (a
+    person, a date or time, a number; not a cause or a place), and a sentence whose subject is a
+    pronoun ("It appoints…") is not asked for a name: the sentence before, which the answer
+    brings along, has it."""
     text = _MARKERS.sub(" ", sentence)
     asked = part.strip().lower()
     own = {w.lower() for w in _CAPITALISED.findall(part)}
+    if lead and _PRONOUN_SUBJECT.match(text.strip()) and (re.match(r"^\W*who", asked) or _ASKS_PERSON.match(asked)):
+        return None
     if re.match(r"^\W*(?:who|whom|whose)\b", asked):
         if re.match(r"^\W*who\s+(?:said|says|stated|claimed|announced|reported|predicted|told|wrote)\b", asked):
             if not _ATTRIBUTION.search(text):
@@ -366,6 +373,8 @@ def unmet_need(part: str, sentence: str, people_only: bool = False) -> str | Non
     ):
         if not (re.search(r"\d", text) or _NUMBER_WORD.search(text)):
             return "it asks how much, and no number is given"
+        return None
+    if lead:
         return None
     if re.match(r"^\W*why\b", asked) or re.match(r"^\W*what\b.*\b(?:for|reason|purpose)\?$", asked):
         if not _CAUSE.search(text):

@@ -3,7 +3,6 @@ the question, each with its `[n]` citation, and refuses when nothing relevant wa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences_for
@@ -23,8 +22,6 @@ from rag.models.embedders import Embedder
 from rag.types import REFUSAL_TEXT, Hit
 
 __all__ = ["ExtractiveGenerator", "ScoredSentence"]
-
-_PRONOUN_SUBJECT = re.compile(r"^(?:he|she|it|they|his|her|its|their)\b", re.IGNORECASE)
 
 
 class ExtractiveGenerator:
@@ -167,8 +164,8 @@ class ExtractiveGenerator:
         lead = eligible[0]
         if self.check_constraints and question and passages:
             # Lead with a sentence that holds the kind of answer asked for (a person for "which
-            # official…", a date or time for "when") when one does; else with the best that
-            # meets the rest.
+            # official…", a date or time for "when", a number) when one does; else with the best
+            # that meets the rest.
             meeting = self._meeting_constraints(eligible, question, passages, need=True, lead=True)
             if isinstance(meeting, str):
                 meeting = self._meeting_constraints(eligible, question, passages)
@@ -206,8 +203,8 @@ class ExtractiveGenerator:
         """The best of the sentences (all scoring at least `min_sentence_score`) that meets the question's
         constraints, its neighbours and passage title as its support and all passages as the
         sources (as for an LLM's answer); else why the best sentence does not. With `need`, the
-        sentence must also hold the kind of answer the question asks for (`unmet_need`; for a
-        `lead`, one opening with a pronoun is exempt)."""
+        sentence must also hold the kind of answer the question asks for (`unmet_need`, as for a
+        `lead` when choosing an answer's first sentence)."""
         constraints = question_constraints(question)
         sources = passages_text(passages)
         windows: dict[int, dict[int, str]] = {}
@@ -218,10 +215,8 @@ class ExtractiveGenerator:
             title = passages[sentence.marker - 1].chunk.title
             support = windows[sentence.marker].get(sentence.offset, f"{title} {sentence.text}")
             problem = unmet_constraint(constraints, sentence.text, support, sources)
-            # As a lead, a sentence whose subject is a pronoun ("It appoints…") has it named in
-            # the sentence before, which the answer then brings along.
-            if problem is None and need and not (lead and _PRONOUN_SUBJECT.match(sentence.text)):
-                problem = unmet_need(question, sentence.text)
+            if problem is None and need:
+                problem = unmet_need(question, sentence.text, lead=lead)
             if problem is None:
                 return sentence
             first_problem = first_problem or problem
