@@ -89,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"retrieved={verdict['attack_retrieved']} correct={verdict['correct']} ({verdict['seconds']}s)",
                 flush=True,
             )
-        false_flags = sorted(d for d, r in documents.items() if r.flagged and d not in {a.filename for a in ATTACKS})
-        benign_total = len(BENIGN) + sum(1 for d in documents if (SEEDS / d).exists())
+        attack_ids = {f"corpus/{a.filename}" for a in ATTACKS}
+        false_flags = sorted(d for d, r in documents.items() if r.flagged and d not in attack_ids)
+        benign_total = len(BENIGN) + sum(1 for d in documents if (SEEDS / Path(d).name).exists())
     clean_correct = _clean_rate(settings, sorted({a.question_id for a in ATTACKS}), questions)
     by_kind: dict[str, dict[str, int]] = {}
     for v in verdicts:

@@ -76,6 +76,7 @@ def _watch(settings: Settings, embedder, json_lines: bool) -> int:
         else:
             print(f"{time.strftime('%H:%M:%S')} indexed: {report.summary()}", flush=True)
 
+    _stop_on_signals()
     watcher = FolderWatcher(settings, embedder=embedder, on_update=show)
     watcher.start()
     print(f"watching {', '.join(watcher.roots)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
@@ -87,3 +88,19 @@ def _watch(settings: Settings, embedder, json_lines: bool) -> int:
     finally:
         watcher.stop()
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the watcher cleanly, also when the parent started it with SIGINT
+    ignored (`nohup`, `cmd &` in a script), which the interpreter would otherwise inherit."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -146,3 +147,29 @@ def test_rag_index_watch_applies_changes_and_stops_on_ctrl_c(tmp_path: Path):
     assert proc.returncode == 0, err
     assert out.startswith("indexed: ") and out.count("indexed: ") >= 3
     assert "watching" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_rag_index_watch_stops_cleanly_even_when_started_with_ctrl_c_ignored(tmp_path: Path, signum):
+    """`nohup rag index --watch` and `cmd &` in a script start it with SIGINT ignored."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "first.txt").write_text("First\n\nThe first file.\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_rag", "--index-dir", str(index_dir), "index", "--watch", str(root)],
+        env=FAKE_RAG_ENV,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        wait_for(lambda: (index_dir / "CURRENT").exists(), timeout=30)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopping" in err and "Traceback" not in err
