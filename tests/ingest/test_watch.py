@@ -114,18 +114,7 @@ def test_the_watcher_holds_the_writer_lock_while_it_updates(settings, embedder, 
 
 
 def test_rag_index_watch_applies_changes_and_stops_on_ctrl_c(tmp_path: Path):
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "first.txt").write_text("First\n\nThe first file.\n", encoding="utf-8")
-    index_dir = tmp_path / "index"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_rag", "--index-dir", str(index_dir), "index", "--watch", str(root)],
-        env=FAKE_RAG_ENV,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    root, index_dir, proc = _start_watch(tmp_path)
     try:
         wait_for(lambda: (index_dir / "CURRENT").exists(), timeout=30)
         time.sleep(0.5)  # the observer is running once the first update is written
@@ -152,6 +141,19 @@ def test_rag_index_watch_applies_changes_and_stops_on_ctrl_c(tmp_path: Path):
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_rag_index_watch_stops_cleanly_even_when_started_with_ctrl_c_ignored(tmp_path: Path, signum):
     """`nohup rag index --watch` and `cmd &` in a script start it with SIGINT ignored."""
+    root, index_dir, proc = _start_watch(tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        wait_for(lambda: (index_dir / "CURRENT").exists(), timeout=30)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopping" in err and "Traceback" not in err
+
+
+def _start_watch(tmp_path: Path, **popen) -> tuple[Path, Path, subprocess.Popen]:
+    """`rag index --watch docs` (the fake-model CLI) on a folder holding one file."""
     root = tmp_path / "docs"
     root.mkdir()
     (root / "first.txt").write_text("First\n\nThe first file.\n", encoding="utf-8")
@@ -163,13 +165,6 @@ def test_rag_index_watch_stops_cleanly_even_when_started_with_ctrl_c_ignored(tmp
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        **popen,
     )
-    try:
-        wait_for(lambda: (index_dir / "CURRENT").exists(), timeout=30)
-        time.sleep(0.5)
-    finally:
-        proc.send_signal(signum)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
-    assert "stopping" in err and "Traceback" not in err
+    return root, index_dir, proc
