@@ -44,6 +44,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if args.watch:  # loaded once, so each change is indexed within seconds
         from rag.models.embedders import create_embedder
 
+        _stop_on_signals()  # before the first update, which can take minutes on a large folder
+
         embedder = create_embedder(
             settings.embedder, settings.embed_batch_size, settings.device, settings.model_threads
         )
@@ -76,7 +78,6 @@ def _watch(settings: Settings, embedder, json_lines: bool) -> int:
         else:
             print(f"{time.strftime('%H:%M:%S')} indexed: {report.summary()}", flush=True)
 
-    _stop_on_signals()
     watcher = FolderWatcher(settings, embedder=embedder, on_update=show)
     watcher.start()
     print(f"watching {', '.join(watcher.roots)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
