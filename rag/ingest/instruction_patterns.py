@@ -141,6 +141,12 @@ FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
             r"wrong|incorrect|mistaken|false|obsolete)\b",
             r"^\s*[-*]?\s*\[\d+\]\s+\S+\.(?:txt|md|pdf|html?|docx?)\b",
             r"\b(?:may|can|should|must) be (?:reproduced|quoted|cited) (?:as-is|verbatim|as is)\b",
+            # Discrediting the other sources in advance ("media reports describing X conflate ..."): a
+            # planted fact's shield. Corrections of a text's own earlier version are not matched.
+            r"\b(?:media|news|press|other|earlier|previous|prior|many|some|several|foreign|online|recent|"
+            r"widespread|circulating|published) (?:reports?|accounts?|sources?|articles?|outlets?|coverage|stories|"
+            r"claims|descriptions)\b.{0,100}?\b(?:conflate|confuse|misstate|misreport|misrepresent|misread|"
+            r"(?:are|were) (?:wrong|incorrect|mistaken|inaccurate|outdated|false|misleading|erroneous))",
         ),
     ),
     "retrieval-meta": (

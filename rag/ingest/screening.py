@@ -40,7 +40,7 @@ __all__ = [
     "screen_text",
 ]
 
-SCREENING_VERSION = 1
+SCREENING_VERSION = 2
 FLAG_AT = 1.0
 # The flag of a chunk whose own text passed, held back with its document: an instruction split
 # across chunks ("the request is stated in the closing paragraph") leaves its rest in them.

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.errors import ModelNotFoundError
-from rag.models.verifier_features import FEATURES, Aligner, evidence_candidates
+from rag.models.verifier_features import FEATURES, Aligner, Encoded, evidence_candidates
 
 __all__ = ["PACKAGED_VERIFIER", "Support", "Verifier", "create_verifier", "packaged_verifier_folder", "MiniLMVectors"]
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 PACKAGED_VERIFIER = "claim-verifier"
 CARD = "verifier.json"
 IDF = "idf.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class MiniLMVectors:
     def __init__(self, model: str = "") -> None:
         self.model_name = model
         self._model = None
-        self._cache: dict[str, tuple] = {}
+        self._cache: dict[str, Encoded] = {}
 
     def _load(self):
         if self._model is None:
@@ -84,17 +84,21 @@ class MiniLMVectors:
                 ) from None
         return self._model
 
-    def encode(self, texts: list[str]) -> list[tuple[object, object]]:
-        """(sentence vector, token vectors without [CLS]/[SEP]) per text, all L2-normalised; the
+    def encode(self, texts: list[str]) -> list[Encoded]:
+        """Sentence vector and token vectors (without [CLS]/[SEP]) per text, all L2-normalised; the
         texts not seen lately are encoded in one batch."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if todo:
             if len(self._cache) + len(todo) > self._CACHED:
-                self._cache.clear()
+                self._cache = {t: self._cache[t] for t in texts if t in self._cache}
             self._cache.update(zip(todo, self._encode(todo), strict=True))
         return [self._cache[t] for t in texts]
 
-    def _encode(self, texts: list[str]) -> list[tuple[object, object]]:
+    def encode_uncached(self, texts: list[str]) -> list[Encoded]:
+        """Like `encode`, keeping nothing (training encodes each of its texts once)."""
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> list[Encoded]:
         import numpy as np
 
         outputs = self._load().encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
@@ -105,7 +109,7 @@ class MiniLMVectors:
             sentence /= max(float(np.linalg.norm(sentence)), 1e-12)
             if len(tokens):
                 tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
-            encoded.append((sentence, tokens))
+            encoded.append(Encoded(sentence, tokens))
         return encoded
 
 
@@ -136,15 +140,15 @@ class Verifier:
         self.aligner = Aligner(idf=idf["idf"], default_idf=float(idf["default"]), encode=self.vectors.encode)
 
     def probability_of(self, features: Sequence[float]) -> float:
+        """P(supported) from the pair's `FEATURES`; a tenth of it when a veto feature fires (below
+        any threshold the training chooses, and still ordered for AUROC)."""
         z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        probability = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return probability * 0.1 if any(features[i] > 0 for i in self.vetoes) else probability
 
     def probability(self, claim: str, evidence: str, question: str = "") -> float:
-        """P(supported) for one (claim, evidence) pair; a tenth of it when a veto feature fires
-        (below any threshold the training chooses, and still ordered for AUROC)."""
-        features = self.aligner.features(claim, evidence, question)
-        probability = self.probability_of(features)
-        return probability * 0.1 if any(features[i] > 0 for i in self.vetoes) else probability
+        """P(supported) for one (claim, evidence) pair."""
+        return self.probability_of(self.aligner.features(claim, evidence, question))
 
     def support(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
         """The best support any one passage gives the claim, or all of them read together (a claim

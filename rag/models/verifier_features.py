@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.text import split_sentences
 
-__all__ = ["FEATURES", "Aligner", "stems", "numbers"]
+__all__ = ["FEATURES", "Aligner", "Encoded", "stems", "numbers", "passage_segments", "evidence_tokens"]
 
 FEATURES = (
     "coverage",
@@ -106,6 +106,43 @@ def numbers(text: str) -> set[str]:
     return {n[:-2] if n.endswith(".0") else n for n in found}
 
 
+_SEGMENT_CHARS = 700
+
+
+def passage_segments(text: str, max_chars: int = _SEGMENT_CHARS) -> list[str]:
+    """`text` cut at sentence ends into pieces of at most about `max_chars` (a longer sentence is a
+    piece of its own), so that each piece fits the embedder's 256 tokens and no evidence is cut off."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in (s.text.strip() for s in split_sentences(text)):
+        if not sentence:
+            continue
+        if current and len(current) + 1 + len(sentence) > max_chars:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        pieces.append(current)
+    return pieces or ([text.strip()] if text.strip() else [])
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A text's sentence vector and contextual token vectors (special tokens removed), L2-normalised."""
+
+    vector: object
+    tokens: object
+
+
+def evidence_tokens(segments: Sequence[Encoded]):
+    """The token vectors of an evidence's segments, one after the other."""
+    import numpy as np
+
+    parts = [s.tokens for s in segments if len(s.tokens)]
+    return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+
+
 def _names(text: str) -> list[str]:
     sentences = split_sentences(text)
     starts = {s.start for s in sentences}
@@ -127,13 +164,13 @@ class Aligner:
 
     Args:
         idf: inverse document frequency per stem (unknown stems get `default_idf`).
-        encode: per text, its sentence vector and its contextual token vectors (special tokens
-            removed), all L2-normalised; None leaves the embedding features at their neutral value.
+        encode: per text, its `Encoded` vectors; None (and no vectors given to `features`) leaves
+            the embedding features at their neutral value.
     """
 
     idf: dict[str, float]
     default_idf: float = 8.0
-    encode: Callable[[list[str]], list[tuple]] | None = None
+    encode: Callable[[list[str]], list[Encoded]] | None = None
 
     def _idf(self, stem: str) -> float:
         return self.idf.get(stem, self.default_idf)
@@ -150,7 +187,18 @@ class Aligner:
                 best, best_hits = window, hits
         return best
 
-    def features(self, claim: str, evidence: str, question: str = "") -> list[float]:
+    def encoded(self, claim: str, evidence: str) -> tuple[Encoded, list[Encoded]] | None:
+        """The claim's vectors and those of the evidence's segments, or None without an encoder."""
+        if self.encode is None:
+            return None
+        segments = passage_segments(evidence)
+        encoded = self.encode([claim, *segments])
+        return encoded[0], encoded[1:]
+
+    def features(
+        self, claim: str, evidence: str, question: str = "", vectors: tuple[Encoded, list[Encoded]] | None = None
+    ) -> list[float]:
+        """`FEATURES` of the pair; `vectors` (from `encoded`) are computed when not given."""
         claim_stems = set(stems(claim))
         evidence_stems = set(stems(evidence))
         missing = claim_stems - evidence_stems
@@ -176,7 +224,8 @@ class Aligner:
             order_claim = sorted(in_window, key=claim.find)
             order_window = sorted(in_window, key=lambda n: window.lower().find(n.lower()))
             swapped = float(order_claim != order_window)
-        similarity, precision, weakest = self._embedding_features(claim, window)
+        vectors = vectors or self.encoded(claim, evidence)
+        similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)
         return [
             1 - len(missing) / len(claim_stems) if claim_stems else 1.0,
             1 - sum(self._idf(s) for s in missing) / weight if weight else 1.0,
@@ -197,18 +246,22 @@ class Aligner:
             min(math.log1p(len(claim_stems)) / math.log(30), 1.0),
         ]
 
-    def _embedding_features(self, claim: str, window: str) -> tuple[float, float, float]:
-        import numpy as np
 
-        if self.encode is None:
-            return 0.5, 0.5, 0.5
-        (claim_vector, claim_tokens), (window_vector, window_tokens) = self.encode([claim, window])
-        similarity = max(0.0, float(np.dot(claim_vector, window_vector)))
-        if not len(claim_tokens) or not len(window_tokens):
-            return similarity, 0.5, 0.5
-        best = (claim_tokens @ window_tokens.T).max(axis=1)
-        lowest = np.sort(best)[: min(2, len(best))]
-        return similarity, float(best.mean()), float(lowest.mean())
+def _embedding_features(vectors: tuple[Encoded, list[Encoded]]) -> tuple[float, float, float]:
+    """Cosine of the claim with its closest evidence segment; the mean and the weakest of its
+    tokens' best matches among the evidence's tokens (BERTScore-style precision)."""
+    import numpy as np
+
+    claim, segments = vectors
+    if not segments:
+        return 0.0, 0.0, 0.0
+    similarity = max(0.0, max(float(np.dot(claim.vector, s.vector)) for s in segments))
+    tokens = evidence_tokens(segments)
+    if not len(claim.tokens) or not len(tokens):
+        return similarity, 0.5, 0.5
+    best = (claim.tokens @ tokens.T).max(axis=1)
+    lowest = np.sort(best)[: min(2, len(best))]
+    return similarity, float(best.mean()), float(lowest.mean())
 
 
 def evidence_candidates(passages: Sequence[str]) -> list[str]:

@@ -5,7 +5,13 @@ import json
 import pytest
 
 from rag.errors import ModelNotFoundError
-from rag.models.verifier import PACKAGED_VERIFIER, Verifier, create_verifier, packaged_verifier_folder
+from rag.models.verifier import (
+    PACKAGED_VERIFIER,
+    MiniLMVectors,
+    Verifier,
+    create_verifier,
+    packaged_verifier_folder,
+)
 
 # Written for this test (not in the dev set or the training data): a reworded claim the evidence
 # supports, and the same claim with one detail changed.
@@ -90,3 +96,25 @@ def test_a_folder_without_a_verifier_is_a_clear_error(tmp_path):
     with pytest.raises(ModelNotFoundError, match="features are not the ones"):
         create_verifier(str(tmp_path))
     assert isinstance(create_verifier(str(packaged_verifier_folder())), Verifier)
+
+
+class _CountingVectors(MiniLMVectors):
+    _CACHED = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded: list[str] = []
+
+    def _encode(self, texts):
+        self.encoded += texts
+        return [(len(t), t) for t in texts]
+
+
+def test_vectors_already_cached_survive_when_the_cache_is_full():
+    vectors = _CountingVectors()
+    vectors.encode(["a", "b", "c"])
+    # "a" is cached; "d" and "e" overflow the cache: "a" must still be returned, not lost.
+    assert vectors.encode(["a", "d", "e"]) == [(1, "a"), (1, "d"), (1, "e")]
+    assert vectors.encoded == ["a", "b", "c", "d", "e"]
+    assert vectors.encode(["b"]) == [(1, "b")]
+    assert vectors.encoded[-1] == "b"

@@ -36,3 +36,33 @@ def test_helpers():
     assert numbers("Sales of 1,200 units, up 4.5%, twice the 2019 level.") == {"1200", "4.5", "2019", "2"}
     assert stems("The exports were rising") == ["export", "rise"]
     assert evidence_candidates(["a", " ", "b"]) == ["a", "b", "a\nb"]
+
+
+def test_long_evidence_is_cut_at_sentence_ends_without_losing_text():
+    from rag.models.verifier_features import passage_segments
+
+    sentences = [f"Sentence {n} tells how the harbour of town {n} was rebuilt after the storm." for n in range(40)]
+    text = " ".join(sentences)
+    pieces = passage_segments(text, max_chars=300)
+    assert len(pieces) > 5 and all(len(p) <= 300 for p in pieces)
+    assert " ".join(pieces) == text
+    assert passage_segments("One sentence only.") == ["One sentence only."]
+    assert passage_segments("   ") == []
+
+
+def test_embedding_features_read_the_closest_segment_and_every_token():
+    import numpy as np
+
+    from rag.models.verifier_features import Encoded
+
+    def unit(*values):
+        v = np.array(values, dtype=np.float32)
+        return v / np.linalg.norm(v)
+
+    claim = Encoded(unit(1, 0, 0), np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
+    near = Encoded(unit(1, 0.1, 0), np.stack([unit(1, 0, 0)]))
+    far = Encoded(unit(0, 0, 1), np.stack([unit(0, 1, 0)]))
+    f = dict(zip(FEATURES, Aligner(idf={}).features("a claim", "some evidence", "", (claim, [far, near])), strict=True))
+    assert f["similarity"] == pytest.approx(float(unit(1, 0.1, 0)[0]), abs=1e-5)
+    # Both claim tokens find an exact match, one in each segment.
+    assert f["token_precision"] == pytest.approx(1.0) and f["token_weakest"] == pytest.approx(1.0)

