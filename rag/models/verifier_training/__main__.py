@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--abstracts", type=int, default=1500)
     parser.add_argument("--dialogues", type=int, default=10000)
+    parser.add_argument(
+        "--paraphrase-weight", type=float, default=1.0, help="weight of a rewrite's pairs against a synthetic pair's"
+    )
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -95,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     store = VectorStore(args.work / "vectors")
     store.build(texts_to_encode(pairs + validation), MiniLMVectors().encode_uncached)
     aligner = Aligner(idf=idf["idf"], default_idf=idf["default"])
-    weights, bias = fit_weights(pair_features(pairs, aligner, store), [p.label for p in pairs])
+    sample_weights = [args.paraphrase_weight if p.kind.startswith("paraphrase") else 1.0 for p in pairs]
+    weights, bias = fit_weights(pair_features(pairs, aligner, store), [p.label for p in pairs], 1.0, sample_weights)
     card = {
         "embedder": EMBEDDER,
         "threshold": 0.5,
         "unsupported_when": ["number_missing", "name_missing"],
         "seed": args.seed,
-        "training": {**_counts(pairs), "built_from": SOURCES},
+        "training": {**_counts(pairs), "built_from": SOURCES, "paraphrase_weight": args.paraphrase_weight},
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     write_model(args.destination, idf, weights, bias, card)

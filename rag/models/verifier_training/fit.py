@@ -65,12 +65,17 @@ def texts_to_encode(pairs: Sequence[Pair]) -> list[str]:
     return sorted(texts)
 
 
-def fit_weights(rows: list[list[float]], labels: list[int], regularization: float = 1.0) -> tuple[list[float], float]:
-    """Logistic-regression weights and bias (balanced classes, L2)."""
+def fit_weights(
+    rows: list[list[float]],
+    labels: list[int],
+    regularization: float = 1.0,
+    sample_weights: list[float] | None = None,
+) -> tuple[list[float], float]:
+    """Logistic-regression weights and bias (balanced classes, L2; pairs weighted when given)."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=3000)
-    model.fit(rows, labels)
+    model.fit(rows, labels, sample_weight=sample_weights)
     return [round(float(w), 6) for w in model.coef_[0]], round(float(model.intercept_[0]), 6)
 
 
