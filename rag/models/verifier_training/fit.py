@@ -1,7 +1,8 @@
 """Pieces of the verifier's training: word statistics from packaged news, the alignment features
-of the training pairs, the threshold on held-out pairs, and the model folder.
+of the training pairs, a logistic model over them, the threshold on held-out pairs, and the model
+folder.
 
-Nothing written is a pickle: `idf.json`, `verifier.json` and `head.npz` (plain arrays).
+Everything written is JSON (no pickles): `idf.json` and `verifier.json` in the model folder.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "pair_features",
     "pair_vectors",
     "texts_to_encode",
+    "fit_weights",
     "choose_threshold",
     "write_model",
     "validate",

@@ -26,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from rag.models.verifier_training.data import Pair, read_pairs
+from rag.models.verifier_training.data import Pair, _contradict, read_pairs
+from rag.models.verifier_training.transforms import names_in, numbers_in
 from rag.text import content_words
 
 __all__ = ["PROMPT", "acceptable", "paraphrase_pairs"]
@@ -48,6 +49,15 @@ _EXAMPLES = (
         "Until the engineers have completed their checks, the bridge will remain shut, the council announced on Tuesday.",
     ),
 )
+# The worked examples, as the chat turns that come before each claim.
+_EXAMPLE_TURNS = [
+    turn
+    for sentence, rewrite in _EXAMPLES
+    for turn in (
+        {"role": "user", "content": PROMPT.format(sentence=sentence)},
+        {"role": "assistant", "content": rewrite},
+    )
+]
 _SOURCE_KINDS = ("copy", "clause", "summary")
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'\-]+")
 
@@ -58,8 +68,6 @@ def _bare(word: str) -> str:
 
 def acceptable(original: str, rewrite: str, similarity: float) -> bool:
     """Same numbers and names, close in meaning, and reworded (not a copy)."""
-    from rag.models.verifier_training.transforms import names_in, numbers_in
-
     rewrite = rewrite.strip()
     if not rewrite or "\n" in rewrite or not 0.5 <= len(rewrite) / max(1, len(original)) <= 1.6:
         return False
@@ -78,9 +86,6 @@ def acceptable(original: str, rewrite: str, similarity: float) -> bool:
 
 def paraphrase_pairs(records: list[dict], rng: random.Random) -> list[Pair]:
     """Training pairs from accepted rewrites: the rewrite (supported) and its contradiction."""
-    from rag.models.verifier_training.data import _contradict
-    from rag.models.verifier_training.transforms import names_in, numbers_in
-
     pairs = []
     for record in records:
         if not acceptable(record["original"], record["rewrite"], record["similarity"]):
@@ -136,14 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     started, accepted = time.monotonic(), 0
     with out_path.open("a", encoding="utf-8") as handle:
         for n, (split, pair) in enumerate(todo, 1):
-            messages = [
-                turn
-                for sentence, rewrite in _EXAMPLES
-                for turn in (
-                    {"role": "user", "content": PROMPT.format(sentence=sentence)},
-                    {"role": "assistant", "content": rewrite},
-                )
-            ] + [{"role": "user", "content": PROMPT.format(sentence=pair.claim)}]
+            messages = [*_EXAMPLE_TURNS, {"role": "user", "content": PROMPT.format(sentence=pair.claim)}]
             rewrite = " ".join(llm.complete(messages, max_tokens=120).split())
             original, candidate = vectors.encode_uncached([pair.claim, rewrite or "-"])
             similarity = float(np.dot(original.vector, candidate.vector))
