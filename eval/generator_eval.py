@@ -21,6 +21,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,9 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.answer.citations import answer_sentences  # noqa: E402
 from rag.answer.pipeline import RagPipeline  # noqa: E402
+from rag.answer.verification import verify_answer  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.evaluate.metrics import contains_any, mean  # noqa: E402
 from rag.ingest.update import update_index  # noqa: E402
+from rag.models.verifier import Verifier, create_verifier  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -93,8 +96,23 @@ def _present(items: list[dict], key: str) -> list[float]:
     return [i[key] for i in items if i.get(key) is not None]
 
 
+def _verdicts(verifier: Verifier, answer, question: str) -> dict:
+    """The claim verifier's verdict on each sentence of an answer (computed after the answer and
+    outside its timings when the pipeline did not verify it), so that what an unsupported
+    sentence should do can be decided from the recorded runs (eval/verdict_policy.py)."""
+    if answer.refused:
+        return {}
+    started = time.perf_counter()
+    verdicts = answer.verdicts or verify_answer(answer.text, answer.passages, verifier, question)
+    return {
+        "verdicts": [[v.sentence, v.score, v.supported] for v in verdicts],
+        "verify_ms": answer.timings_ms.get("verify", (time.perf_counter() - started) * 1000),
+    }
+
+
 def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
     items = []
+    verifier = create_verifier(pipeline.settings.verifier)
     for n, q in enumerate(questions, start=1):
         answer = pipeline.ask(q["question"])
         sentences = [] if answer.refused else answer_sentences(answer.text)
@@ -116,6 +134,7 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
             "total_ms": answer.timings_ms["total"],
             "notes": list(answer.notes),
             **_speed(answer),
+            **_verdicts(verifier, answer, q["question"]),
         }
         if answer.quick is not None:
             item["quick_answer"] = answer.quick.text

@@ -87,6 +87,11 @@ _IRREGULAR = {
     "won": "win",
     "spent": "spend",
 }
+# A demonym's ending: "Chinese", "Indian", "Korean", "British", "Israeli".
+_DEMONYM = re.compile(r"(?:ese|ian|an|ish|i)$")
+# A date in figures: a year, or day and month as "12/3" or "2025-03-12"; an ordinal alone
+# ("the 20th Central Committee") is not a date.
+_DATE_NUMBER = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}\b")
 _WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 # What the question asks for, read from its opening words.
 _ASKS_QUANTITY = re.compile(
@@ -136,6 +141,14 @@ def question_constraints(question: str) -> Constraints:
     return Constraints(years, frozenset(_numbers(question) - years), asks, names)
 
 
+def _mentions(lowered_sources: str, name: str) -> bool:
+    """Whether the sources name `name`; a demonym ("Chinese", "Indian") also counts when they
+    name its country ("China", "India"), which shares its first four letters."""
+    if name in lowered_sources:
+        return True
+    return bool(_DEMONYM.search(name)) and re.search(r"\b" + re.escape(name[:4]), lowered_sources) is not None
+
+
 def _stems(text: str) -> set[str]:
     """Content words cut to a crude stem (6 letters; irregular verbs mapped), so "expecting"
     and "expected", or "say" and "said", count as the same word."""
@@ -149,7 +162,7 @@ def unmet_constraint(constraints: Constraints, answer: str, support: str, source
     if missing_years:
         return f"the supporting sentences do not mention {', '.join(missing_years)}, which the question asks about"
     lowered = sources.lower()
-    absent = sorted(name for name in constraints.names if name not in lowered)
+    absent = sorted(name for name in constraints.names if not _mentions(lowered, name))
     if absent:
         return f"the sources never mention {', '.join(absent)}, which the question asks about"
     missing = sorted(constraints.numbers - _numbers(sources))
@@ -158,9 +171,7 @@ def unmet_constraint(constraints: Constraints, answer: str, support: str, source
     text = _MARKERS.sub(" ", answer)
     if constraints.asks == "quantity" and not (_NUMBER.search(text) or _NUMBER_WORD.search(text)):
         return "the question asks for a quantity and the answer gives none"
-    if constraints.asks == "date" and not (
-        _MONTH.search(text) or _WEEKDAY.search(text) or re.search(r"\b\d{1,2}(?:st|nd|rd|th)?\b", text)
-    ):
+    if constraints.asks == "date" and not (_MONTH.search(text) or _WEEKDAY.search(text) or _DATE_NUMBER.search(text)):
         return "the question asks for a date and the answer gives none"
     return None
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -26,8 +27,17 @@ from pathlib import Path
 
 from rag.errors import ModelNotFoundError
 from rag.models.verifier_features import FEATURES, Aligner, Encoded, evidence_candidates
+from rag.text import content_words
 
-__all__ = ["PACKAGED_VERIFIER", "Support", "Verifier", "create_verifier", "packaged_verifier_folder", "MiniLMVectors"]
+__all__ = [
+    "PACKAGED_VERIFIER",
+    "Support",
+    "Verifier",
+    "create_verifier",
+    "packaged_verifier_folder",
+    "MiniLMVectors",
+    "quoted",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,8 @@ PACKAGED_VERIFIER = "claim-verifier"
 CARD = "verifier.json"
 IDF = "idf.json"
 SCHEMA_VERSION = 2
+QUOTE_MIN_CONTENT_WORDS = 4
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,10 @@ class Verifier:
         return probability * 0.1 if any(features[i] > 0 for i in self.vetoes) else probability
 
     def probability(self, claim: str, evidence: str, question: str = "") -> float:
-        """P(supported) for one (claim, evidence) pair."""
+        """P(supported) for one (claim, evidence) pair; 1 when the evidence states the claim word
+        for word."""
+        if quoted(claim, evidence):
+            return 1.0
         return self.probability_of(self.aligner.features(claim, evidence, question))
 
     def support(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
@@ -163,6 +178,23 @@ class Verifier:
             if score > best:
                 best_index, best = (index if index < len(kept) else -1), score
         return Support(round(best, 6), best >= self.threshold, best_index)
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(_WORD.findall(text.lower().replace("’", "'"))) + " "
+
+
+def quoted(claim: str, evidence: str) -> bool:
+    """Whether the evidence holds the claim word for word (case, punctuation and spacing aside),
+    and the claim states something: at least `QUOTE_MIN_CONTENT_WORDS` content words, so that a
+    bare name the evidence mentions ("the wrong one of two people") is not taken as proved.
+
+    The learned weights judge near-copies warily (one-detail contradictions are near-copies), and
+    without this an extractive answer's own quoted sentence can score below the threshold."""
+    if len(content_words(claim)) < QUOTE_MIN_CONTENT_WORDS:
+        return False
+    words = _words(claim)
+    return len(words) > 2 and words in _words(evidence)
 
 
 def create_verifier(name: str = PACKAGED_VERIFIER) -> Verifier:

@@ -62,6 +62,20 @@ def test_a_name_the_sources_never_mention_is_caught():
     assert check_answer("Who is the chief economist at CITIC Securities?", "Ming Ming [2].", PASSAGES).passed
 
 
+def test_a_demonym_counts_as_its_country():
+    constraints = question_constraints("Which Chinese carmaker challenges Tesla?")
+    assert unmet_constraint(constraints, "BYD [1].", "", "China's BYD challenges Tesla.") is None
+    assert unmet_constraint(constraints, "BYD [1].", "", "Japan's Toyota challenges Tesla.") is not None
+
+
+def test_an_ordinal_is_not_a_date():
+    constraints = question_constraints("On what date did the fourth plenary session of the 20th Committee open?")
+    sources = "The 20th Committee met for the fourth time on 20/10."
+    no_date = unmet_constraint(constraints, "The 20th Committee met for the fourth time [1].", sources, sources)
+    assert no_date == "the question asks for a date and the answer gives none"
+    assert unmet_constraint(constraints, "It met on 20/10 [1].", sources, sources) is None
+
+
 def test_date_question_needs_a_date():
     question = "On what date did the Politburo hold its study session?"
     assert check_answer(question, "The Politburo held it on January 30 [3].", PASSAGES).passed

@@ -35,7 +35,7 @@ def test_format_titles_headings_kickers_and_furniture():
     assert len(document_title(long_heading, None, "x")) <= TITLE_CHARS
 
 
-def test_an_index_titled_by_older_rules_is_re_titled_without_embedding(settings, embedder, corpus):
+def _index_titled_by_older_rules(settings, embedder, corpus) -> None:
     (corpus / "news.txt").write_text("Advertisement\nWorld\nThe harbour reopens after the storm\n\nIt did.\n")
     update_index(settings, embedder=embedder)
     gen = Path(settings.index_dir) / (Path(settings.index_dir) / "CURRENT").read_text().strip()
@@ -43,6 +43,11 @@ def test_an_index_titled_by_older_rules_is_re_titled_without_embedding(settings,
     manifest["titles"] = 0
     manifest["documents"]["corpus/news.txt"]["title"] = "Advertisement"
     (gen / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_an_index_titled_by_older_rules_is_re_titled_without_embedding(settings, embedder, corpus):
+    settings = settings.replace(chunk_embedding="text")
+    _index_titled_by_older_rules(settings, embedder, corpus)
     counting = HashEmbedder()
     report = update_index(settings, embedder=counting)
     assert report.written and counting.embedded_texts == []
@@ -51,3 +56,11 @@ def test_an_index_titled_by_older_rules_is_re_titled_without_embedding(settings,
     assert index.manifest.documents["corpus/news.txt"].title == "The harbour reopens after the storm"
     assert {c.title for c in index.chunks if c.doc_id == "corpus/news.txt"} == {"The harbour reopens after the storm"}
     assert not update_index(settings, embedder=embedder).written
+
+
+def test_an_index_embedded_under_its_titles_keeps_them_until_files_change(settings, embedder, corpus):
+    settings = settings.replace(chunk_embedding="title+text")
+    _index_titled_by_older_rules(settings, embedder, corpus)
+    counting = HashEmbedder()
+    assert not update_index(settings, embedder=counting).written and counting.embedded_texts == []
+    assert load_index(settings.index_dir).manifest.documents["corpus/news.txt"].title == "Advertisement"

@@ -11,6 +11,7 @@ from rag.models.verifier import (
     Verifier,
     create_verifier,
     packaged_verifier_folder,
+    quoted,
 )
 
 # Written for this test (not in the dev set or the training data): a reworded claim the evidence
@@ -68,6 +69,24 @@ def test_a_claim_copied_from_the_evidence_is_supported_and_an_absent_fact_is_not
     evidence = PAIRS[1][0]
     assert verifier.support(evidence, [evidence]).supported
     assert not verifier.support("BYD opened a factory in Brazil in 1998.", [evidence]).supported
+
+
+def test_a_sentence_quoted_from_a_longer_passage_is_supported(verifier):
+    passage = (
+        "Officials have recently signaled similar stances. Last week, the head of the planning agency said "
+        "the country will adopt \"extraordinary measures\" to push for breakthroughs in critical technologies "
+        "and to integrate science and industry more tightly across entire supply chains. Markets rose."
+    )
+    sentence = (
+        "Last week, the head of the planning agency said the country will adopt “extraordinary measures” to "
+        "push for breakthroughs in critical technologies and to integrate science and industry more tightly "
+        "across entire supply chains."
+    )
+    assert quoted(sentence, passage) and verifier.support(sentence, [passage]).score == 1.0
+    changed = sentence.replace("more tightly", "less tightly")
+    assert not quoted(changed, passage) and verifier.support(changed, [passage]).score < 1.0
+    assert not quoted("Markets rose.", passage), "too short to count as a statement"
+    assert not quoted("the planning agency said the", passage + " the planning agency said the")
 
 
 def test_a_long_passage_is_read_where_the_claim_aligns_and_the_best_passage_is_named(verifier):
