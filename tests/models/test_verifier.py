@@ -74,7 +74,7 @@ def test_a_claim_copied_from_the_evidence_is_supported_and_an_absent_fact_is_not
 def test_a_sentence_quoted_from_a_longer_passage_is_supported(verifier):
     passage = (
         "Officials have recently signaled similar stances. Last week, the head of the planning agency said "
-        "the country will adopt \"extraordinary measures\" to push for breakthroughs in critical technologies "
+        'the country will adopt "extraordinary measures" to push for breakthroughs in critical technologies '
         "and to integrate science and industry more tightly across entire supply chains. Markets rose."
     )
     sentence = (
