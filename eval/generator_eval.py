@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.answer.citations import answer_sentences  # noqa: E402
 from rag.answer.pipeline import RagPipeline  # noqa: E402
-from rag.answer.verification import verify_answer  # noqa: E402
+from rag.answer.verification import cited_numbering, verify_answer  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.evaluate.metrics import contains_any, mean  # noqa: E402
 from rag.ingest.update import update_index  # noqa: E402
@@ -103,7 +103,9 @@ def _verdicts(verifier: Verifier, answer, question: str) -> dict:
     if answer.refused:
         return {}
     started = time.perf_counter()
-    verdicts = answer.verdicts or verify_answer(answer.text, answer.passages, verifier, question)
+    verdicts = answer.verdicts or verify_answer(
+        answer.text, answer.passages, verifier, question, cited_numbering(answer.citations, answer.passages)
+    )
     return {
         "verdicts": [[v.sentence, v.score, v.supported] for v in verdicts],
         "verify_ms": answer.timings_ms.get("verify", (time.perf_counter() - started) * 1000),

@@ -41,14 +41,20 @@ def answer_sentences(text: str) -> list[str]:
     kept with the sentence they follow."""
     sentences: list[str] = []
     for sentence in split_sentences(text):
-        part = sentence.text
-        leading = _LEADING_MARKERS.match(part)
-        if leading and sentences:
-            sentences[-1] += " " + leading.group(0).strip()
-            part = part[leading.end() :].strip()
-        if part:
-            sentences.append(part)
+        for piece in _AFTER_MARKER.split(sentence.text):
+            part = piece
+            leading = _LEADING_MARKERS.match(part)
+            if leading and sentences:
+                sentences[-1] += " " + leading.group(0).strip()
+                part = part[leading.end() :].strip()
+            if part:
+                sentences.append(part)
     return sentences
+
+
+# A marker followed by a capitalised word ends a sentence without a full stop: a quoted heading
+# ("China sets a goal for the next 5 years [1] It is the first time …").
+_AFTER_MARKER = re.compile(r"(?<=\])\s+(?=[A-Z][a-z]|[“\"‘'][A-Z])")
 
 
 def _quote(sentence: str, hit: Hit) -> tuple[str, int]:

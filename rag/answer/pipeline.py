@@ -6,14 +6,14 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from rag.answer.citations import resolve_citations
+from rag.answer.citations import CitedAnswer, resolve_citations
 from rag.answer.evidence import answer_relevance, select_evidence
 from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
 from rag.answer.generators.base import Streamed, finish_generation
 from rag.answer.generators.extractive import ExtractiveGenerator
 from rag.answer.grounding import GroundingCheck, check_answer, unmet_need
 from rag.answer.refusal import RefusalEvidence, threshold_for
-from rag.answer.verification import verify_answer
+from rag.answer.verification import cited_numbering, verify_answer
 from rag.config import Settings
 from rag.errors import ModelNotFoundError
 from rag.index.generations import StoredIndex, load_index
@@ -106,12 +106,12 @@ class RagPipeline:
                 self._verifier_problem = f"answer sentences not verified: {exc}"
         return self.verifier
 
-    def _verdicts(self, question: str, text: str, hits: list[Hit]) -> tuple[tuple, tuple[str, ...]]:
+    def _verdicts(self, question: str, cited: CitedAnswer, hits: list[Hit]) -> tuple[tuple, tuple[str, ...]]:
         verifier = self._claim_verifier()
         if verifier is None:
             return (), (self._verifier_problem,)
         try:
-            verdicts = verify_answer(text, hits, verifier, question)
+            verdicts = verify_answer(cited.text, hits, verifier, question, cited_numbering(cited.citations, hits))
         except ModelNotFoundError as exc:
             return (), (f"answer sentences not verified: {exc}",)
         unsupported = sum(not v.supported for v in verdicts)
@@ -198,7 +198,7 @@ class RagPipeline:
         text = cited.text if cited else generation.text
         verdicts, verdict_notes = (), ()
         if verify and cited and self.settings.verify_answers:
-            verdicts, verdict_notes = self._verdicts(question, text, hits)
+            verdicts, verdict_notes = self._verdicts(question, cited, hits)
             timings["verify"] = (time.perf_counter() - started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(

@@ -6,27 +6,42 @@ sentence made of markers alone is no claim and gets no verdict.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rag.answer.citations import answer_sentences
 from rag.models.verifier import Verifier
 from rag.text import content_words, marker_numbers, strip_markers
-from rag.types import Hit, SentenceVerdict
+from rag.types import Citation, Hit, SentenceVerdict
 
-__all__ = ["verify_answer"]
+__all__ = ["verify_answer", "cited_numbering"]
+
+
+def cited_numbering(citations: Sequence[Citation], hits: Sequence[Hit]) -> dict[int, int]:
+    """For an answer whose markers were renumbered in order of appearance
+    (`rag.answer.citations.resolve_citations`): each marker's passage number in `hits`."""
+    position = {hit.chunk.chunk_id: n for n, hit in enumerate(hits, start=1)}
+    return {c.marker: position[c.chunk_id] for c in citations if c.chunk_id in position}
 
 
 def verify_answer(
-    text: str, hits: Sequence[Hit], verifier: Verifier, question: str = ""
+    text: str,
+    hits: Sequence[Hit],
+    verifier: Verifier,
+    question: str = "",
+    numbering: Mapping[int, int] | None = None,
 ) -> tuple[SentenceVerdict, ...]:
-    """One verdict per answer sentence that states something; markers outside 1..len(hits) are ignored."""
+    """One verdict per answer sentence that states something. Marker n points to passage n of
+    `hits`, or to passage `numbering[n]` when given (see `cited_numbering`); markers pointing
+    nowhere are ignored."""
     verdicts = []
     for sentence in answer_sentences(text):
         claim = " ".join(strip_markers(sentence).split())
         if not content_words(claim):
             continue
         markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if 1 <= m <= len(hits)))
-        cited = [hits[m - 1] for m in markers] or list(hits)
+        if numbering is not None:
+            markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if m in numbering))
+        cited = [hits[(numbering[m] if numbering is not None else m) - 1] for m in markers] or list(hits)
         support = verifier.support(claim, [hit.chunk.text for hit in cited], question)
         verdicts.append(SentenceVerdict(sentence, markers, support.score, support.supported))
     return tuple(verdicts)

@@ -69,3 +69,13 @@ def test_answer_sentences_keep_trailing_markers():
         "Another [2].",
         "Last. [1][3]",
     ]
+
+
+def test_a_quoted_heading_without_a_full_stop_is_a_sentence_of_its_own():
+    from rag.answer.citations import answer_sentences
+
+    assert answer_sentences("China sets a goal for 5 years [1] It is the first time. [2] It rose [3] in May.") == [
+        "China sets a goal for 5 years [1]",
+        "It is the first time. [2]",
+        "It rose [3] in May.",
+    ]

@@ -2,8 +2,9 @@ from dataclasses import replace
 
 import pytest
 
+from rag.answer.citations import resolve_citations
 from rag.answer.pipeline import RagPipeline
-from rag.answer.verification import verify_answer
+from rag.answer.verification import cited_numbering, verify_answer
 from rag.errors import ModelNotFoundError
 from rag.ingest.update import update_index
 from rag.types import Chunk, Hit
@@ -32,6 +33,16 @@ def test_an_uncited_sentence_is_checked_against_every_passage_and_bad_markers_ar
     assert verdicts[0].markers == () and verdicts[0].supported
     assert verifier.calls[0][1] == tuple(h.chunk.text for h in HITS)
     assert verdicts[1].markers == ()
+
+
+def test_renumbered_markers_are_checked_against_the_passage_they_were_written_for():
+    cited = resolve_citations("Imports fell 2% in March [2]. Exports rose 8% in March [1].", HITS)
+    assert cited.text == "Imports fell 2% in March [1]. Exports rose 8% in March [2]."
+    numbering = cited_numbering(cited.citations, HITS)
+    assert numbering == {1: 2, 2: 1}
+    verdicts = verify_answer(cited.text, HITS, WordVerifier(), numbering=numbering)
+    assert [(v.markers, v.supported) for v in verdicts] == [((1,), True), ((2,), True)]
+    assert not all(v.supported for v in verify_answer(cited.text, HITS, WordVerifier()))
 
 
 def test_a_sentence_of_markers_alone_gets_no_verdict():
