@@ -13,7 +13,7 @@ from rag.answer.generators.base import Streamed, finish_generation
 from rag.answer.generators.extractive import ExtractiveGenerator
 from rag.answer.grounding import GroundingCheck, check_answer, unmet_need
 from rag.answer.refusal import RefusalEvidence, threshold_for
-from rag.answer.verification import cited_numbering, recite, verify_answer
+from rag.answer.verification import cited_numbering, verify_answer
 from rag.config import Settings
 from rag.errors import ModelNotFoundError
 from rag.index.generations import StoredIndex, load_index
@@ -194,12 +194,6 @@ class RagPipeline:
     ) -> Answer:
         """An `Answer` with citations resolved against the passages as retrieved (untrimmed), and
         with `verify`, every sentence checked by the verifier; `timings["total"]` is taken last."""
-        recited: tuple[str, ...] = ()
-        if verify and self.settings.verify_answers and not generation.refused:
-            verifier = self._claim_verifier()
-            if verifier is not None:
-                recited_text, recited = recite(generation.text, hits, verifier, question)
-                generation = replace(generation, text=recited_text)
         cited = resolve_citations(generation.text, hits) if not generation.refused else None
         text = cited.text if cited else generation.text
         verdicts, verdict_notes = (), ()
@@ -217,7 +211,6 @@ class RagPipeline:
             timings_ms=timings,
             notes=generation.notes
             + (cited.notes if cited else ())
-            + recited
             + verdict_notes
             + _withheld_note(extra.get("withheld", ())),
             uncited=cited.uncited if cited else (),
