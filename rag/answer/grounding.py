@@ -35,6 +35,7 @@ from rag.types import Hit
 
 __all__ = [
     "own_words",
+    "referent_words",
     "search_text",
     "unmet_need",
     "unmet_own_words",
@@ -294,11 +295,25 @@ def own_words(part: str, parts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_part_stems(part) - others)
 
 
-def unmet_own_words(words: frozenset[str], sentence: str) -> str | None:
-    """Why `sentence` does not speak of the part's own `words`, or None when it holds enough."""
+def referent_words(part: str, parts: tuple[str, ...]) -> frozenset[str]:
+    """For a part that points back to another or says too little on its own ("who said so"),
+    the other part's own words; otherwise none. A sentence answering "who said so" must speak of
+    what was said, not only hold a name and "said"."""
+    if search_text(part, parts) == part:
+        return frozenset()
+    i = parts.index(part) if part in parts else 0
+    return own_words(parts[i - 1] if i > 0 else parts[1], parts)
+
+
+def unmet_own_words(words: frozenset[str], sentence: str, referent: frozenset[str] = frozenset()) -> str | None:
+    """Why `sentence` does not speak of the part's own `words` (or, when given, of any of the
+    `referent` part's words it points back to), or None when it holds enough."""
+    stems = _part_stems(sentence)
+    if referent and not referent & stems:
+        return f"the best sentence does not speak of {', '.join(sorted(referent))}"
     if not words:
         return None
-    found = words & _part_stems(sentence)
+    found = words & stems
     if len(found) >= MIN_OWN_WORDS * len(words):
         return None
     missing = ", ".join(sorted(words - found))

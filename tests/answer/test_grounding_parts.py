@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.grounding import own_words, search_text, unmet_need, unmet_own_words
+from rag.answer.grounding import own_words, referent_words, search_text, unmet_need, unmet_own_words
 
 
 def test_own_words_are_what_only_this_part_asks_about():
@@ -53,3 +53,14 @@ def test_a_part_that_points_back_is_searched_with_the_part_it_leans_on():
     assert search_text(short[0], short) == "Who is Ming Ming? What did he predict about policy?"  # few words
     full = ("What share of GDP did strategic industries account for?", "Which telecom firms keep expanding abroad?")
     assert search_text(full[1], full) == full[1]
+
+
+def test_who_said_so_is_answered_only_by_a_sentence_about_what_was_said():
+    parts = ("How much did investment in high-tech manufacturing grow?", "Who said so?")
+    referent = referent_words(parts[1], parts)
+    assert {"invest", "manufa"} <= referent and referent_words(parts[0], parts) == frozenset()
+    words = own_words(parts[1], parts)
+    unrelated = "Wang Peng, a researcher, said policymakers are expected to reinforce confidence."
+    assert unmet_own_words(words, unrelated) is None, "a name and 'said' alone pass without the referent"
+    assert unmet_own_words(words, unrelated, referent) is not None
+    assert unmet_own_words(words, "Ming Ming said investment in manufacturing grew 10%.", referent) is None

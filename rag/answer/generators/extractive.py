@@ -11,6 +11,7 @@ from rag.answer.grounding import (
     own_words,
     passages_text,
     question_constraints,
+    referent_words,
     search_text,
     sentence_windows,
     unmet_constraint,
@@ -107,7 +108,7 @@ class ExtractiveGenerator:
         uncovered: list[str] = []
         notes: list[str] = []
         for part, part_ranked in zip(parts, rankings, strict=True):
-            lead = self._part_lead(part, own_words(part, parts), part_ranked, passages)
+            lead = self._part_lead(part, own_words(part, parts), part_ranked, passages, referent_words(part, parts))
             if isinstance(lead, str):
                 uncovered.append(part)
                 notes.append(f"not in the documents: {part} ({lead})")
@@ -121,7 +122,12 @@ class ExtractiveGenerator:
         return Generation(text, False, tuple(notes), uncovered=tuple(uncovered))
 
     def _part_lead(
-        self, part: str, words: frozenset[str], ranked: list[ScoredSentence], passages: Sequence[Hit]
+        self,
+        part: str,
+        words: frozenset[str],
+        ranked: list[ScoredSentence],
+        passages: Sequence[Hit],
+        referent: frozenset[str] = frozenset(),
     ) -> ScoredSentence | str:
         """The sentence that answers one part of a question, or why none does. Only sentences
         close to the part's best one are read (`_close_to`), and only those that speak of the
@@ -131,9 +137,9 @@ class ExtractiveGenerator:
         if not scoring:
             best = max((s.score for s in ranked), default=0.0)
             return f"best sentence score {best:.2f} below min_sentence_score {self.min_sentence_score}"
-        eligible = [s for s in scoring if unmet_own_words(words, s.text) is None]
+        eligible = [s for s in scoring if unmet_own_words(words, s.text, referent) is None]
         if not eligible:
-            return unmet_own_words(words, scoring[0].text) or ""
+            return unmet_own_words(words, scoring[0].text, referent) or ""
         close = [s for s in eligible if self._close_to(s, eligible[0])]
         if self.check_constraints and passages:
             return self._meeting_constraints(close, part, passages, need=True)
