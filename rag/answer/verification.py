@@ -33,15 +33,15 @@ def verify_answer(
     """One verdict per answer sentence that states something. Marker n points to passage n of
     `hits`, or to passage `numbering[n]` when given (see `cited_numbering`); markers pointing
     nowhere are ignored."""
+    if numbering is None:
+        numbering = {n: n for n in range(1, len(hits) + 1)}
     verdicts = []
     for sentence in answer_sentences(text):
         claim = " ".join(strip_markers(sentence).split())
         if not content_words(claim):
             continue
-        markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if 1 <= m <= len(hits)))
-        if numbering is not None:
-            markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if m in numbering))
-        cited = [hits[(numbering[m] if numbering is not None else m) - 1] for m in markers] or list(hits)
+        markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if m in numbering))
+        cited = [hits[numbering[m] - 1] for m in markers] or list(hits)
         support = verifier.support(claim, [hit.chunk.text for hit in cited], question)
         verdicts.append(SentenceVerdict(sentence, markers, support.score, support.supported))
     return tuple(verdicts)
