@@ -93,7 +93,8 @@ def bench_watch(files: int = 5, burst: int = 1000) -> dict:
                 (docs / name).write_text(
                     f"Note {i}\n\nThe lantern of pier {i} was relit on Monday.\n", encoding="utf-8"
                 )
-                while name not in load_index(settings.index_dir).manifest.documents:
+                # Documents are named under their folder ("docs/single-0.txt").
+                while f"{docs.name}/{name}" not in load_index(settings.index_dir).manifest.documents:
                     time.sleep(0.02)
                 single.append(time.perf_counter() - started)
             before, updates_before = live_generation(settings.index_dir), watcher.updates
