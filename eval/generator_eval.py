@@ -34,7 +34,7 @@ from rag.answer.verification import cited_numbering, verify_answer  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.evaluate.metrics import contains_any, mean  # noqa: E402
 from rag.ingest.update import update_index  # noqa: E402
-from rag.models.verifier import Verifier, create_verifier  # noqa: E402
+from rag.models.verifier import create_verifier  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -96,25 +96,29 @@ def _present(items: list[dict], key: str) -> list[float]:
     return [i[key] for i in items if i.get(key) is not None]
 
 
-def _verdicts(verifier: Verifier, answer, question: str) -> dict:
-    """The claim verifier's verdict on each sentence of an answer (computed after the answer and
-    outside its timings when the pipeline did not verify it), so that what an unsupported
-    sentence should do can be decided from the recorded runs (eval/verdict_policy.py)."""
+def _verdicts(pipeline: RagPipeline, answer, question: str) -> dict:
+    """The claim verifier's verdict on each sentence of an answer, so that what an unsupported
+    sentence should do can be decided from the recorded runs (eval/verdict_policy.py). When the
+    pipeline did not verify the answer (`verify_answers` off), they are computed here, after the
+    answer and outside its timings, with the pipeline's verifier."""
     if answer.refused:
         return {}
-    started = time.perf_counter()
-    verdicts = answer.verdicts or verify_answer(
-        answer.text, answer.passages, verifier, question, cited_numbering(answer.citations, answer.passages)
-    )
-    return {
-        "verdicts": [[v.sentence, v.score, v.supported] for v in verdicts],
-        "verify_ms": answer.timings_ms.get("verify", (time.perf_counter() - started) * 1000),
-    }
+    if answer.verdicts:
+        verdicts = answer.verdicts
+        # The pipeline's timings are marks since the question came; verifying follows generation.
+        verify_ms = answer.timings_ms["verify"] - answer.timings_ms.get("generate", 0.0)
+    else:
+        started = time.perf_counter()
+        if pipeline.verifier is None:
+            pipeline.verifier = create_verifier(pipeline.settings.verifier)
+        numbering = cited_numbering(answer.citations, answer.passages)
+        verdicts = verify_answer(answer.text, answer.passages, pipeline.verifier, question, numbering)
+        verify_ms = (time.perf_counter() - started) * 1000
+    return {"verdicts": [[v.sentence, v.score, v.supported] for v in verdicts], "verify_ms": verify_ms}
 
 
 def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
     items = []
-    verifier = create_verifier(pipeline.settings.verifier)
     for n, q in enumerate(questions, start=1):
         answer = pipeline.ask(q["question"])
         sentences = [] if answer.refused else answer_sentences(answer.text)
@@ -136,7 +140,7 @@ def evaluate(pipeline: RagPipeline, questions: list[dict]) -> dict:
             "total_ms": answer.timings_ms["total"],
             "notes": list(answer.notes),
             **_speed(answer),
-            **_verdicts(verifier, answer, q["question"]),
+            **_verdicts(pipeline, answer, q["question"]),
         }
         if answer.quick is not None:
             item["quick_answer"] = answer.quick.text

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from calibrate_refusal import outcome  # noqa: E402
+from generator_eval import _pct  # noqa: E402
 
 from rag.evaluate.metrics import contains_any, mean  # noqa: E402
 
@@ -43,14 +44,14 @@ def references(args: argparse.Namespace) -> dict[str, list[str]]:
     return {row["id"]: row.get("answers") or [] for row in rows}
 
 
-def gated(item: dict, gate: dict | None) -> bool:
+def gated(item: dict, gate: dict) -> bool:
     """Whether the answer is refused before the verifier has a say."""
-    if gate is None or item.get("refusal_probability") is None:
+    if item.get("refusal_probability") is None:
         return bool(item["refused"])
     return outcome(item, gate["threshold"], gate["weights"])[0]
 
 
-def apply(policy: str, item: dict, answers: list[str], gate: dict | None) -> tuple[bool, float | None, int]:
+def apply(policy: str, item: dict, answers: list[str], gate: dict) -> tuple[bool, float | None, int]:
     """(refused, correct, unsupported sentences shown) of one answer under `policy`."""
     if gated(item, gate) or "verdicts" not in item:
         return True, (0.0 if answers else None), 0
@@ -71,7 +72,7 @@ def apply(policy: str, item: dict, answers: list[str], gate: dict | None) -> tup
     return False, correct, len(unsupported) if policy != "drop" else 0
 
 
-def measure(items: list[dict], refs: dict[str, list[str]], gate: dict | None) -> dict:
+def measure(items: list[dict], refs: dict[str, list[str]], gate: dict) -> dict:
     report = {}
     for policy in POLICIES:
         rows = [(i, *apply(policy, i, refs.get(i["id"], []), gate)) for i in items]
@@ -87,13 +88,7 @@ def measure(items: list[dict], refs: dict[str, list[str]], gate: dict | None) ->
     scored = [v for i in items for v in i.get("verdicts", [])]
     report["sentences"] = len(scored)
     report["supported_share"] = mean([float(v[2]) for v in scored])
-    report["verify_ms"] = sorted(i["verify_ms"] for i in items if "verify_ms" in i)
-    if report["verify_ms"]:
-        times = report["verify_ms"]
-        report["verify_ms"] = {
-            "p50": round(times[len(times) // 2], 1),
-            "p95": round(times[int(0.95 * (len(times) - 1))], 1),
-        }
+    report["verify_ms"] = _pct([i["verify_ms"] for i in items if "verify_ms" in i])
     return report
 
 

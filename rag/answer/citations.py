@@ -41,8 +41,7 @@ def answer_sentences(text: str) -> list[str]:
     kept with the sentence they follow."""
     sentences: list[str] = []
     for sentence in split_sentences(text):
-        for piece in _AFTER_MARKER.split(sentence.text):
-            part = piece
+        for part in _AFTER_MARKER.split(sentence.text):
             leading = _LEADING_MARKERS.match(part)
             if leading and sentences:
                 sentences[-1] += " " + leading.group(0).strip()

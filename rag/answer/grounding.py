@@ -264,13 +264,19 @@ _PLACE = re.compile(r"\b(?:in|at|from|across|throughout|near|to)\s+(?:the\s+)?[A
 _LEANS = re.compile(r"\b(?:so|that|this|it|its|he|she|they|them|him|her|their|these|those|there|then)\b", re.I)
 
 
-def search_text(part: str, parts: tuple[str, ...]) -> str:
-    """What to score sentences against for one part: the part, and when it points back to
-    another part or says too little on its own ("who said so"), that part too."""
+def _leaned_on(part: str, parts: tuple[str, ...]) -> str | None:
+    """The part that `part` points back to, when it does or says too little on its own ("who
+    said so"): the one before it (the second for the first); None otherwise."""
     if len(parts) < 2 or (len(content_words(part)) >= 3 and not _LEANS.search(part)):
-        return part
+        return None
     i = parts.index(part) if part in parts else 0
-    return f"{part} {parts[i - 1] if i > 0 else parts[1]}"
+    return parts[i - 1] if i > 0 else parts[1]
+
+
+def search_text(part: str, parts: tuple[str, ...]) -> str:
+    """What to score sentences against for one part: the part, and the part it leans on."""
+    other = _leaned_on(part, parts)
+    return part if other is None else f"{part} {other}"
 
 
 # Words that frame a question rather than say what it is about.
@@ -299,10 +305,8 @@ def referent_words(part: str, parts: tuple[str, ...]) -> frozenset[str]:
     """For a part that points back to another or says too little on its own ("who said so"),
     the other part's own words; otherwise none. A sentence answering "who said so" must speak of
     what was said, not only hold a name and "said"."""
-    if search_text(part, parts) == part:
-        return frozenset()
-    i = parts.index(part) if part in parts else 0
-    return own_words(parts[i - 1] if i > 0 else parts[1], parts)
+    other = _leaned_on(part, parts)
+    return frozenset() if other is None else own_words(other, parts)
 
 
 def unmet_own_words(words: frozenset[str], sentence: str, referent: frozenset[str] = frozenset()) -> str | None:
