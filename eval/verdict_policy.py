@@ -100,8 +100,11 @@ def main() -> None:
     parser.add_argument("--calibration", default=str(REPO / "eval" / "refusal_calibration.json"))
     parser.add_argument("--out")
     args = parser.parse_args()
-    refs = references(args)
-    calibration = json.loads(Path(args.calibration).read_text(encoding="utf-8"))["with_evidence"]
+    try:
+        refs = references(args)
+        calibration = json.loads(Path(args.calibration).read_text(encoding="utf-8"))["with_evidence"]
+    except (OSError, ValueError, KeyError) as exc:
+        sys.exit(f"error: cannot read the questions or the refusal calibration: {exc!r}")
     gate = {"threshold": calibration["chosen"]["threshold"], "weights": calibration["weights"]}
     report = {}
     for name in args.results:
