@@ -43,7 +43,7 @@ class Settings:
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
     device: str = "cpu"
-    # onnxruntime threads for the ONNX embedders and cross-encoders (0 = its default, all cores).
+    # How many inputs the ONNX embedders and cross-encoders run at once, one core each (0 = one per core).
     model_threads: int = 0
     # Tokens of the embedder's own tokenizer. Small chunks keep each passage on one topic (best top-1
     # document retrieval in the chunk-size sweep) and keep LLM prompts short; figures in eval/RESULTS.md.

@@ -98,6 +98,19 @@ def test_packaged_cross_encoder_scores_the_relevant_passage_highest():
 
 
 @pytest.mark.slow
+def test_inputs_run_side_by_side_give_what_one_at_a_time_gives():
+    texts = DOCS * 4 + QUESTIONS
+    one = create_embedder("bge-small-en-v1.5", threads=1).embed_documents(texts)
+    side_by_side = create_embedder("bge-small-en-v1.5", threads=3)
+    assert np.array_equal(side_by_side.embed_documents(texts), one)
+    assert np.array_equal(side_by_side.embed_documents(texts, show_progress=True), one)
+    serial = create_reranker("ms-marco-MiniLM-L-12-v2", threads=1).score(QUESTIONS[2], texts)
+    assert np.array_equal(create_reranker("ms-marco-MiniLM-L-12-v2", threads=2).score(QUESTIONS[2], texts), serial)
+    with pytest.raises(ValueError, match="threads must be >= 0"):
+        create_embedder("bge-small-en-v1.5", threads=-1)
+
+
+@pytest.mark.slow
 def test_packaged_models_load_offline_in_a_fresh_process(tmp_path):
     """With the hub switched off and no network, both models load from the installed package."""
     code = (
