@@ -19,6 +19,7 @@ screens the stored chunks again without re-embedding.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -185,13 +186,19 @@ def screen_text(text: str, spans: list[tuple[int, int]] | None = None, title: st
     return best
 
 
+@functools.lru_cache(maxsize=256)
+def _screen_label(label: str) -> Screening:
+    """A title or file name screened once for all the chunks that share it."""
+    return screen_text(label)
+
+
 def screen(chunk: Chunk) -> Screening:
     """The chunk's text, title and file name (as words) screened; the highest score wins."""
     name = re.sub(r"[_\-.]+", " ", chunk.source.rsplit("/", 1)[-1])
     candidates = (
         screen_text(chunk.text, list(chunk.spans or ()), chunk.title),
-        screen_text(chunk.title),
-        screen_text(name),
+        _screen_label(chunk.title),
+        _screen_label(name),
     )
     return max(candidates, key=lambda s: s.score)
 

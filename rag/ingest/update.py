@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -355,7 +356,8 @@ def _stream(
     with tqdm(
         total=len(plan.pending), unit="doc", desc="indexing", disable=not show_progress, smoothing=0.1
     ) as progress:
-        for batch in batched_documents(plan.pending, prepare, batch_chunks):
+
+        def store(batch: list) -> None:
             texts = [chunker.settings.embedding_text(c) for _, pieces in batch for c in pieces]
             vectors = embedder.embed_documents(texts) if texts else np.zeros((0, checkpoint.dim), np.float32)
             checkpoint.append(
@@ -366,6 +368,17 @@ def _stream(
             progress.update(len(batch))
             rate = report.chunks_embedded / max(time.perf_counter() - started, 1e-9)
             progress.set_postfix(chunks=report.chunks_embedded, chunks_per_s=f"{rate:.0f}")
+
+        # The next batch is loaded, chunked and screened while this one is embedded and stored: the
+        # embedder keeps every core busy only while it runs (bench/results.json, index_to_encode_ratio).
+        with ThreadPoolExecutor(1, thread_name_prefix="embed") as embedding:
+            stored = None
+            for batch in batched_documents(plan.pending, prepare, batch_chunks):
+                if stored is not None:
+                    stored.result()
+                stored = embedding.submit(store, batch)
+            if stored is not None:
+                stored.result()
     return fresh
 
 
