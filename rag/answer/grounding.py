@@ -27,6 +27,7 @@ names a concrete fault, which is what the `Answer`'s notes say when it fires.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ __all__ = [
     "referent_words",
     "search_text",
     "unmet_need",
+    "unmet_sense",
     "unmet_own_words",
     "Constraints",
     "GroundingCheck",
@@ -144,10 +146,40 @@ def question_constraints(question: str) -> Constraints:
 
 def _mentions(lowered_sources: str, name: str) -> bool:
     """Whether the sources name `name`; a demonym ("Chinese", "Indian") also counts when they
-    name its country ("China", "India"), which shares its first four letters."""
+    name its country ("China", "India"), which shares its first four letters. Accents aside
+    ("Liege", "Liège"), a name of six letters or more also counts when spelled one letter off
+    ("Sigimund", "Sigismund") or with another ending ("Designated", "Designation")."""
     if name in lowered_sources:
         return True
-    return bool(_DEMONYM.search(name)) and re.search(r"\b" + re.escape(name[:4]), lowered_sources) is not None
+    if _DEMONYM.search(name) and re.search(r"\b" + re.escape(name[:4]), lowered_sources) is not None:
+        return True
+    name, sources = _unaccented(name), _unaccented(lowered_sources)
+    if name in sources:
+        return True
+    if len(name) < 6 or not name.isalpha():
+        return False
+    return any(_near_spelling(name, word) for word in set(re.findall(r"[a-z]{5,}", sources)))
+
+
+def _unaccented(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _near_spelling(name: str, word: str) -> bool:
+    """One letter added, dropped or changed (not the first), or the same first seven letters
+    and no more than three after them."""
+    if name[0] != word[0]:
+        return False
+    if len(name) >= 8 and name[:7] == word[:7] and abs(len(name) - len(word)) <= 3:
+        return True
+    if abs(len(name) - len(word)) > 1:
+        return False
+    start = 0
+    while start < min(len(name), len(word)) and name[start] == word[start]:
+        start += 1
+    return (
+        name[start + 1 :] == word[start + 1 :] or name[start:] == word[start + 1 :] or name[start + 1 :] == word[start:]
+    )
 
 
 def _stems(text: str) -> set[str]:
@@ -413,4 +445,57 @@ def unmet_need(part: str, sentence: str, people_only: bool = False, lead: bool =
     if re.match(r"^\W*where\b", asked):
         if not (_PLACE.search(text) or _has_name(text, own)):
             return "it asks where, and no place is named"
+    return None
+
+
+# ---- Whether a sentence speaks of the opposite of what the question asks
+#
+# "What cell never reacts with self peptides?" is not answered by "Many T cells react with self
+# peptides", nor "What is the least difficult problem?" by "…contains the most difficult problems".
+
+# A question that asks what is not, or was never, so. "Whether or not", "not only", "if not" and
+# "no longer" do not negate what is asked.
+_IDIOMATIC_NEGATION = re.compile(r"\b(?:whether or not|or not|not only|if not|not just|no longer|no one)\b", re.I)
+_QUESTION_NEGATION = re.compile(r"\b(?:not|never|no|cannot|none)\b|n['’]t\b", re.IGNORECASE)
+# What a sentence says a thing is not, or lacks, or did not do.
+_SENTENCE_NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nor|neither|cannot|without|nothing|nobody|nowhere|unable|lacks?|lacked|lacking|"
+    r"fail(?:s|ed|ing)?|refus(?:e|es|ed|ing)|declin(?:e|es|ed|ing)|except|excluding|absent|barred|banned|"
+    r"prohibit(?:s|ed)?|forbid(?:s|den)?|only|instead|rather than|other than)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+# Words whose opposite a question can swap in; each pair read both ways.
+_OPPOSITE_PAIRS = [
+    pair.split("/")
+    for pair in """least/most less/more fewer/more smaller/larger smallest/largest minimum/maximum lower/higher
+    lowest/highest before/after earlier/later earliest/latest first/last public/private open/closed
+    inner/outer internal/external north/south northern/southern east/west eastern/western
+    behind/front above/below increase/decrease increased/decreased rose/fell gained/lost
+    success/failure accepted/rejected allowed/banned legal/illegal major/minor
+    majority/minority positive/negative strong/weak stronger/weaker young/old younger/older
+    ancient/modern upper/lower""".split()
+]
+_OPPOSITES: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITE_PAIRS:
+    _OPPOSITES.setdefault(_a, set()).add(_b)
+    _OPPOSITES.setdefault(_b, set()).add(_a)
+_PLAIN_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+# A prefix that turns a word into its opposite: "uninvited", "dislike", "non-member".
+_NEGATING_PREFIX = re.compile(r"^(?:un|dis|non-?)(?=[a-z]{5})")
+
+
+def unmet_sense(question: str, sentence: str) -> str | None:
+    """Why `sentence` speaks of the opposite of what `question` asks, or None: the question asks
+    what is not so and the sentence negates nothing; or a word of the question ("least",
+    "uninvited") is missing from the sentence while its opposite ("most", "invited") is there."""
+    text = _MARKERS.sub(" ", sentence)
+    if _QUESTION_NEGATION.search(_IDIOMATIC_NEGATION.sub(" ", question)) and not _SENTENCE_NEGATION.search(text):
+        return "it asks what is not so, and the sentence negates nothing"
+    asked = set(_PLAIN_WORD.findall(question.lower()))
+    said = set(_PLAIN_WORD.findall(text.lower()))
+    for word in sorted(asked - said):
+        prefix = _NEGATING_PREFIX.match(word)
+        opposites = _OPPOSITES.get(word, set()) | ({word[prefix.end() :]} if prefix else set())
+        for opposite in sorted(opposites & said - asked):
+            return f"the sentence speaks of {opposite!r}, the question of {word!r}"
     return None

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.answer.grounding import check_answer, question_constraints, unmet_constraint
+from rag.answer.grounding import check_answer, question_constraints, unmet_constraint, unmet_sense
 from rag.types import Chunk, Hit
 
 
@@ -66,6 +66,58 @@ def test_a_demonym_counts_as_its_country():
     constraints = question_constraints("Which Chinese carmaker challenges Tesla?")
     assert unmet_constraint(constraints, "BYD [1].", "", "China's BYD challenges Tesla.") is None
     assert unmet_constraint(constraints, "BYD [1].", "", "Japan's Toyota challenges Tesla.") is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "sources"),
+    [
+        ("Liege", "He moved from R.F.C. de Liège to Dunkerque."),  # accents aside
+        ("Sigimund", "King Sigismund's Column stands in the Old Town."),  # one letter dropped
+        ("Designated", "Clinton signed the National Highway Designation Act."),  # another ending
+    ],
+)
+def test_a_name_spelled_a_little_otherwise_is_mentioned(name, sources):
+    constraints = question_constraints(f"What about the {name} question?")
+    assert unmet_constraint(constraints, "It [1].", sources, sources) is None
+
+
+@pytest.mark.parametrize("name", ["Atlantic", "Hungarian", "Sigmund", "Lodz"])
+def test_another_name_is_not_mentioned(name):
+    sources = "King Sigismund's Column stands in Warsaw, on the Pacific coast of Poland."
+    constraints = question_constraints(f"What about the {name} question?")
+    assert unmet_constraint(constraints, "It [1].", sources, sources) is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("What cell never reacts with self peptides?", "Many T cells react with self peptides."),
+        ("What wasn't Marin's order?", "His orders were to protect the King's land."),
+        ("What class contains the least difficult problems?", "NP-complete contains the most difficult problems."),
+        ("Who uninvited Washington to dine?", "Saint-Pierre invited Washington to dine with him."),
+        ("What did public bill committees consider?", "Private bill committees considered the tram network."),
+    ],
+)
+def test_a_sentence_about_the_opposite_does_not_answer(question, sentence):
+    assert unmet_sense(question, sentence) is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("Which states are not members?", "Norway and Iceland are not members [1]."),
+        ("Who was unable to attend?", "The minister could not attend [2]."),
+        ("What decides whether or not a problem is solvable?", "Computability theory decides it."),
+        (
+            "Why are smaller states not dominated by larger ones?",
+            "Votes are weighted, so smaller states are not dominated.",
+        ),
+        ("What balances the force when there is no movement?", "With no movement, static friction balances it."),
+        ("What did the most recent survey find?", "The most recent survey found growth."),
+    ],
+)
+def test_a_sentence_in_the_same_sense_answers(question, sentence):
+    assert unmet_sense(question, sentence) is None
 
 
 def test_an_ordinal_is_not_a_date():

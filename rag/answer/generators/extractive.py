@@ -17,6 +17,7 @@ from rag.answer.grounding import (
     unmet_constraint,
     unmet_need,
     unmet_own_words,
+    unmet_sense,
 )
 from rag.models.cross_encoders import Reranker
 from rag.models.embedders import Embedder
@@ -208,7 +209,8 @@ class ExtractiveGenerator:
     ) -> ScoredSentence | str:
         """The best of the sentences (all scoring at least `min_sentence_score`) that meets the question's
         constraints, its neighbours and passage title as its support and all passages as the
-        sources (as for an LLM's answer); else why the best sentence does not. With `need`, the
+        sources (as for an LLM's answer), and does not speak of their opposite (`unmet_sense`);
+        else why the best sentence does not. With `need`, the
         sentence must also hold the kind of answer the question asks for (`unmet_need`, as for a
         `lead` when choosing an answer's first sentence)."""
         constraints = question_constraints(question)
@@ -220,7 +222,9 @@ class ExtractiveGenerator:
                 windows[sentence.marker] = sentence_windows(passages[sentence.marker - 1])
             title = passages[sentence.marker - 1].chunk.title
             support = windows[sentence.marker].get(sentence.offset, f"{title} {sentence.text}")
-            problem = unmet_constraint(constraints, sentence.text, support, sources)
+            problem = unmet_constraint(constraints, sentence.text, support, sources) or unmet_sense(
+                question, sentence.text
+            )
             if problem is None and need:
                 problem = unmet_need(question, sentence.text, lead=lead)
             if problem is None:
