@@ -6,12 +6,13 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from rag.answer.answering import unmet_need
 from rag.answer.citations import CitedAnswer, resolve_citations
 from rag.answer.evidence import answer_relevance, select_evidence
 from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
 from rag.answer.generators.base import Streamed, finish_generation
 from rag.answer.generators.extractive import ExtractiveGenerator
-from rag.answer.grounding import GroundingCheck, check_answer, unmet_need
+from rag.answer.grounding import GroundingCheck, check_answer
 from rag.answer.refusal import RefusalEvidence, threshold_for
 from rag.answer.verification import cited_numbering, verify_answer
 from rag.config import Settings

@@ -10,7 +10,7 @@ is left as it is.
 asks two things; an answer that covers the first and drops the second looks complete.
 `question_parts` splits such a question where a new question word starts a clause (", and
 who…", "? And when…", "; …"). How each part is scored and whether a sentence answers it is
-`rag.answer.grounding`'s call (`search_text`, `own_words`, `unmet_need`).
+`rag.answer.answering`'s call (`search_text`, `own_words`, `unmet_need`).
 """
 
 from __future__ import annotations

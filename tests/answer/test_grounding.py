@@ -1,6 +1,7 @@
 import pytest
 
-from rag.answer.grounding import check_answer, question_constraints, unmet_constraint, unmet_sense
+from rag.answer.answering import unmet_sense
+from rag.answer.grounding import check_answer, question_constraints, unmet_constraint
 from rag.types import Chunk, Hit
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.grounding import own_words, referent_words, search_text, unmet_need, unmet_own_words
+from rag.answer.answering import own_words, referent_words, search_text, unmet_need, unmet_own_words
 
 
 def test_own_words_are_what_only_this_part_asks_about():

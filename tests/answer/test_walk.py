@@ -25,11 +25,13 @@ def _walk(pipeline: RagPipeline, question: str) -> list[str]:
     return modules
 
 
-def test_a_question_visits_at_most_twelve_modules(settings, embedder):
+def test_a_question_visits_at_most_thirteen_modules(settings, embedder):
     update_index(settings, embedder=embedder)
     pipeline = RagPipeline(settings=settings, embedder=embedder)
     pipeline.ask("Where was the Fuji apple developed?")  # loads the index
     modules = _walk(pipeline, "How long is the Yangtze?")
     assert modules[0] == "rag.answer.pipeline"
     assert {"rag.retrieve.retriever", "rag.answer.citations", "rag.answer.generators.extractive"} <= set(modules)
-    assert len(modules) <= 12, modules
+    # Thirteen since the answer checks are two modules by job (grounding: what the answer rests on;
+    # answering: whether a sentence answers what was asked), each under the 420-line cap.
+    assert len(modules) <= 13, ", ".join(modules)

@@ -5,20 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag.answer.answering import own_words, referent_words, search_text, unmet_need, unmet_own_words, unmet_sense
 from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences_for
 from rag.answer.generators.base import Generation, TextStream
-from rag.answer.grounding import (
-    own_words,
-    passages_text,
-    question_constraints,
-    referent_words,
-    search_text,
-    sentence_windows,
-    unmet_constraint,
-    unmet_need,
-    unmet_own_words,
-    unmet_sense,
-)
+from rag.answer.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint, unmet_names
 from rag.models.cross_encoders import Reranker
 from rag.models.embedders import Embedder
 from rag.types import REFUSAL_TEXT, Hit
@@ -209,22 +199,38 @@ class ExtractiveGenerator:
     ) -> ScoredSentence | str:
         """The best of the sentences (all scoring at least `min_sentence_score`) that meets the question's
         constraints, its neighbours and passage title as its support and all passages as the
-        sources (as for an LLM's answer), and does not speak of their opposite (`unmet_sense`);
-        else why the best sentence does not. With `need`, the
+        sources (as for an LLM's answer); else why the best sentence does not. With `need`, the
         sentence must also hold the kind of answer the question asks for (`unmet_need`, as for a
-        `lead` when choosing an answer's first sentence)."""
+        `lead` when choosing an answer's first sentence).
+
+        When the best sentence speaks of the opposite of what is asked (`unmet_sense`: "Which cell
+        never reacts…" over "Many T cells react…"), or its document (what was retrieved of it)
+        never names what the question names (`unmet_names`: "Berlin's first stock exchange" over
+        "Warsaw's first stock exchange…"), the question is taken to be about something the
+        passages do not say: a lower sentence that happens to hold a "not" or the name is no
+        answer."""
         constraints = question_constraints(question)
         sources = passages_text(passages)
         windows: dict[int, dict[int, str]] = {}
+        if ranked:
+            best = ranked[0]
+            by_document: dict[str, list[Hit]] = {}
+            for hit in passages:
+                by_document.setdefault(hit.chunk.source, []).append(hit)
+            documents = {source: passages_text(hits) for source, hits in by_document.items()}
+            best_document = documents[passages[best.marker - 1].chunk.source]
+            off_topic = unmet_sense(question, best.text) or unmet_names(
+                constraints, best_document, list(documents.values())
+            )
+            if off_topic is not None:
+                return off_topic
         first_problem = ""
         for sentence in ranked:  # best first, all scoring at least min_sentence_score
             if sentence.marker not in windows:
                 windows[sentence.marker] = sentence_windows(passages[sentence.marker - 1])
             title = passages[sentence.marker - 1].chunk.title
             support = windows[sentence.marker].get(sentence.offset, f"{title} {sentence.text}")
-            problem = unmet_constraint(constraints, sentence.text, support, sources) or unmet_sense(
-                question, sentence.text
-            )
+            problem = unmet_constraint(constraints, sentence.text, support, sources)
             if problem is None and need:
                 problem = unmet_need(question, sentence.text, lead=lead)
             if problem is None:

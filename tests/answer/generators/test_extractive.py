@@ -76,11 +76,48 @@ def test_cross_encoder_chooses_the_lead_among_the_sentences_it_reads(embedder):
     gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, max_sentences=1, reranker=reranker)
     hits = [
         _hit("The first Huguenot outpost in South Carolina was a topic of study. Rivers flow.", 0.5, 1, "a.txt"),
-        _hit("In 1562 Jean Ribault founded Charlesfort on Parris Island.", 0.4, 2, "b.txt"),
+        _hit(
+            "Huguenots sailed for South Carolina. In 1562 Jean Ribault founded Charlesfort on Parris Island.",
+            0.4,
+            2,
+            "b.txt",
+        ),
     ]
     out = gen.generate("What was the first Huguenot outpost in South Carolina?", hits)
     assert out.text == "In 1562 Jean Ribault founded Charlesfort on Parris Island. [2]"
-    assert len(reranker.pairs) == 2  # the sentences of at least 20 characters ("Rivers flow." is not read)
+    assert len(reranker.pairs) == 3  # the sentences of at least 20 characters ("Rivers flow." is not read)
+
+
+def test_the_best_sentence_s_document_must_name_what_the_question_names(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("stock exchange",)))
+    hits = [
+        _hit("Warsaw's first stock exchange was established in 1817.", 0.5, 1, "warsaw.txt"),
+        _hit("Berlin has a famous zoo, opened in 1844.", 0.4, 2, "berlin.txt"),
+    ]
+    out = gen.generate("When was Berlin's first stock exchange established?", hits)
+    assert out.refused and "document never mentions berlin" in out.notes[0]
+    # A name every other retrieved document holds is the collection's subject, often left unsaid.
+    hits = [
+        _hit("Strategic industries made up nearly 14 percent of GDP in 2024.", 0.5, 1, "plan.txt"),
+        _hit("China will adopt extraordinary measures for technology.", 0.4, 2, "ndrc.txt"),
+        _hit("China sets self-reliance as a goal for the next five years.", 0.3, 3, "plenum.txt"),
+    ]
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("percent",)))
+    out = gen.generate("What share of China's GDP did strategic industries make up in 2024?", hits)
+    assert out.text.startswith("Strategic industries made up nearly 14 percent of GDP in 2024. [1]")
+
+
+def test_a_best_sentence_about_the_opposite_is_no_answer(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("peptides",)))
+    hits = [_hit("Many T cells react with self peptides. Some other cells do not divide at all.", 0.5, 1)]
+    out = gen.generate("Which cell never reacts with self peptides?", hits)
+    assert out.refused and out.notes == ("best sentence: it asks what is not so, and the sentence negates nothing",)
+    out = gen.generate("Which cell reacts with self peptides?", hits)
+    assert out.text.startswith("Many T cells react with self peptides. [1]")
 
 
 def test_cross_encoder_reads_only_the_capped_number_of_sentences(embedder):
