@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -27,6 +28,7 @@ __all__ = [
     "answer_relevance",
     "select_evidence",
     "leans_back",
+    "leaned_on",
     "previous_sentence",
     "PASSAGE_OVERHEAD_TOKENS",
 ]
@@ -42,6 +44,9 @@ _LEANS_BACK = re.compile(
     r"ministry|official|document|figure|government|country|proposal)|but|however|also|meanwhile)\b",
     re.IGNORECASE,
 )
+_THE_WORD = re.compile(r"^the ([a-z]+)\b", re.IGNORECASE)
+# The best sentences whose next sentence the cross-encoder also reads when it continues them.
+_FOLLOWED = 4
 _NUMBER = re.compile(r"\d")
 _ELLIPSIS = " … "
 
@@ -120,13 +125,51 @@ def score_sentences_for(
         ranked = [scored[i] for i in order]
         if reranker is not None and rerank_candidates >= 1:
             head, tail = ranked[:rerank_candidates], ranked[rerank_candidates:]
-            logits = reranker.score(question, [s.text for s in head])
+            followers = _followers(head[:_FOLLOWED], passages)
+            head += [s for s in tail if (s.marker, s.offset) in followers]
+            tail = [s for s in tail if (s.marker, s.offset) not in followers]
+            logits = reranker.score(question, [_in_context(s, passages) for s in head])
             head = [replace(s, relevance=float(r)) for s, r in zip(head, logits, strict=True)]
             # Stable: equal logits keep the score order.
             head.sort(key=lambda s: -s.relevance)
             ranked = head + tail
         rankings.append(ranked)
     return rankings
+
+
+def _leans_on(previous: str, text: str) -> bool:
+    """Whether `text` continues `previous`: it opens by pointing back ("This is called…"), or
+    with "The <word>" for a word of `previous` ("The fort was destroyed in 1560")."""
+    if leans_back(text):
+        return True
+    opening = _THE_WORD.match(text)
+    return opening is not None and opening.group(1).lower() in content_words(previous)
+
+
+def _followers(sentences: list[ScoredSentence], passages: list[Hit]) -> set[tuple[int, int]]:
+    """(marker, offset) of the sentences that continue one of `sentences` in its passage: the
+    answer is often the next sentence ("…complement proteases, and so on. This produces a
+    catalytic cascade…"), whose own words say little without the one before."""
+    out = set()
+    for sentence in sentences:
+        spans = passages[sentence.marker - 1].chunk.sentences
+        for before, after in pairwise(spans):
+            if before.start == sentence.offset and _leans_on(before.text, after.text):
+                out.add((sentence.marker, after.start))
+    return out
+
+
+def leaned_on(passages: list[Hit], sentence: ScoredSentence) -> tuple[str, int] | None:
+    """The sentence before `sentence` in its passage (text, passage offset) when `sentence`
+    continues it ("It appoints…", "The fort was destroyed…"); None otherwise."""
+    previous = previous_sentence(passages, sentence)
+    return previous if previous is not None and _leans_on(previous[0], sentence.text) else None
+
+
+def _in_context(sentence: ScoredSentence, passages: list[Hit]) -> str:
+    """What the cross-encoder reads for a sentence: with the sentence before it when it leans on it."""
+    previous = leaned_on(passages, sentence)
+    return sentence.text if previous is None else f"{previous[0]} {sentence.text}"
 
 
 def previous_sentence(passages: list[Hit], sentence: ScoredSentence) -> tuple[str, int] | None:

@@ -74,3 +74,39 @@ def test_skipped_sentences_are_marked_with_an_ellipsis():
 def test_zero_budget_returns_whole_passages():
     ranked = score_sentences("harbour", PASSAGES, HashEmbedder())
     assert select_evidence(ranked, PASSAGES, 0, _count) == PASSAGES
+
+
+def test_the_cross_encoder_reads_a_continuing_sentence_after_the_one_it_continues():
+    from tests.support.fakes import KeywordReranker
+
+    text = (
+        "After complement proteins bind to the microbe, they activate other complement proteases. "
+        "This produces a catalytic cascade that amplifies the signal. "
+        "Rivers and mountains were drawn on the old maps of the region."
+    )
+    reranker = KeywordReranker(("complement", "cascade"))
+    question = "What cascade results when complement proteins bind to microbes?"
+    # Only the best sentence is a candidate of its own; the one continuing it is read too.
+    ranked = score_sentences(question, [_hit(1, text)], HashEmbedder(), reranker, rerank_candidates=1)
+    read = [passage for _, passage in reranker.pairs]
+    assert read[0].startswith("After complement proteins")
+    assert read[1] == (
+        "After complement proteins bind to the microbe, they activate other complement proteases. "
+        "This produces a catalytic cascade that amplifies the signal."
+    )
+    assert len(read) == 2  # the map sentence does not continue anything
+    assert ranked[0].text.startswith("This produces a catalytic cascade") and ranked[0].relevance == 2.0
+
+
+def test_the_fort_continues_a_sentence_about_a_fort():
+    from rag.answer.evidence import leaned_on
+
+    text = "A fort, named Fort Coligny, was built on the island. The fort was destroyed in 1560. The river beside the town is wide and slow."
+    hit = _hit(1, text)
+    ranked = score_sentences("When was Fort Coligny destroyed?", [hit], HashEmbedder())
+    by_text = {s.text: s for s in ranked}
+    assert leaned_on([hit], by_text["The fort was destroyed in 1560."]) == (
+        "A fort, named Fort Coligny, was built on the island.",
+        0,
+    )
+    assert leaned_on([hit], by_text["The river beside the town is wide and slow."]) is None

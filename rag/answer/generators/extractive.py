@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rag.answer.answering import own_words, referent_words, search_text, unmet_need, unmet_own_words, unmet_sense
-from rag.answer.evidence import ScoredSentence, leans_back, previous_sentence, score_sentences_for
+from rag.answer.evidence import ScoredSentence, leaned_on, score_sentences_for
 from rag.answer.generators.base import Generation, TextStream
 from rag.answer.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint, unmet_names
 from rag.models.cross_encoders import Reranker
@@ -173,15 +173,15 @@ class ExtractiveGenerator:
         for sentence in eligible:
             if len(chosen) >= self.max_sentences or not self._close_to(sentence, lead):
                 break
-            if sentence is not lead:
+            if sentence is not lead and sentence.text not in {s.text for s in chosen}:
                 chosen.append(sentence)
-        parts = [f"{s.text} [{s.marker}]" for s in chosen]
-        if self.reranker is not None and passages and leans_back(lead.text):
-            # "It appoints the board…" needs the sentence that says what "it" is.
-            previous = previous_sentence(list(passages), lead)
-            if previous is not None and not any(s.marker == lead.marker and s.offset == previous[1] for s in chosen):
-                parts.insert(0, f"{previous[0]} [{lead.marker}]")
-        return Generation(" ".join(parts), False)
+        parts = [(s.text, s.marker) for s in chosen]
+        if self.reranker is not None and passages:
+            # "It appoints the board…" needs the sentence that says what "it" is, just before it.
+            previous = leaned_on(list(passages), lead)
+            if previous is not None:
+                parts = [(previous[0], lead.marker)] + [part for part in parts if part[0] != previous[0]]
+        return Generation(" ".join(f"{text} [{marker}]" for text, marker in parts), False)
 
     def _close_to(self, sentence: ScoredSentence, lead: ScoredSentence) -> bool:
         """Whether `sentence` scores close enough to the lead to join the answer."""

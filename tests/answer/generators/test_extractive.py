@@ -166,3 +166,15 @@ def test_a_lead_that_leans_back_brings_the_sentence_before_it(embedder):
     assert out.text == (
         "The European Council sets the EU's policy agenda. [1] It appoints the board of the central bank. [1]"
     )
+
+
+def test_a_lead_that_continues_a_sentence_comes_after_it_once(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    reranker = KeywordReranker(("cascade", "catalytic", "complement"))  # the lead 2, the one before it 1
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, max_sentences=2, reranker=reranker)
+    text = "Complement proteins bind to the microbe and activate proteases. This produces a catalytic cascade."
+    out = gen.generate("What cascade follows when complement proteins bind?", [_hit(text, 0.5, 1)])
+    assert out.text == (
+        "Complement proteins bind to the microbe and activate proteases. [1] This produces a catalytic cascade. [1]"
+    )
