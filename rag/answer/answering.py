@@ -215,7 +215,7 @@ _SENTENCE_NEGATION = re.compile(
 # common sense are left out ("last year", "later", "ten years old").
 _OPPOSITE_PAIRS = [
     pair.split("/")
-    for pair in """least/most less/more fewer/more smaller/larger smallest/largest minimum/maximum
+    for pair in """least/most less/more fewer/more smaller/larger smallest/largest shortest/longest minimum/maximum
     lower/higher lowest/highest upper/lower before/after public/private open/closed inner/outer
     internal/external north/south northern/southern east/west eastern/western behind/front
     above/below increase/decrease increased/decreased increasing/decreasing rose/fell gained/lost
