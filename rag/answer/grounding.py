@@ -127,12 +127,10 @@ class Constraints:
 @dataclass(frozen=True)
 class GroundingCheck:
     """`no_answer`: the answer only restates the question. `problems`: why the answer is not
-    grounded or does not answer the question (empty when it passes). `support`: the passage
-    sentence it rests on."""
+    grounded or does not answer the question (empty when it passes)."""
 
     no_answer: bool
     problems: tuple[str, ...] = ()
-    support: str = ""  # the passage sentence the answer rests on (most of its own words)
 
     @property
     def passed(self) -> bool:
@@ -258,18 +256,18 @@ def sentence_windows(hit: Hit) -> dict[int, str]:
     return {sentence.start: _window(hit, texts, i) for i, sentence in enumerate(sentences)}
 
 
-def _support(new_words: set[str], new_numbers: set[str], passages: Sequence[Hit]) -> tuple[str, str]:
-    """The passage sentence that shares most of the answer's own words and numbers, and its
-    window (`_window`)."""
-    best, support, window = -1, "", ""
+def _support_window(new_words: set[str], new_numbers: set[str], passages: Sequence[Hit]) -> str:
+    """The window (`_window`) of the passage sentence that shares most of the answer's own
+    words and numbers."""
+    best, window = -1, ""
     for hit in passages:
         sentences = [s.text for s in hit.chunk.sentences]
         for i, sentence in enumerate(sentences):
             overlap = len(new_words & content_words(sentence)) + 2 * len(new_numbers & _numbers(sentence))
             if overlap > best:
-                best, support = overlap, sentence
+                best = overlap
                 window = _window(hit, sentences, i)
-    return support, window
+    return window
 
 
 def check_answer(question: str, answer: str, passages: Sequence[Hit]) -> GroundingCheck:
@@ -288,8 +286,8 @@ def check_answer(question: str, answer: str, passages: Sequence[Hit]) -> Groundi
     invented = sorted(_numbers(text) - _numbers(sources))
     if invented:
         problems.append(f"the answer's {', '.join(invented)} appears in none of the sources")
-    support, window = _support(new_words, new_numbers, passages)
+    window = _support_window(new_words, new_numbers, passages)
     unmet = unmet_constraint(question_constraints(question), answer, window, sources)
     if unmet:
         problems.append(unmet)
-    return GroundingCheck(no_answer=False, problems=tuple(problems), support=support)
+    return GroundingCheck(no_answer=False, problems=tuple(problems))

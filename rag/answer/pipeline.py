@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from rag.answer.answering import unmet_need, unmet_sense
+from rag.answer.answering import unmet_need
 from rag.answer.citations import CitedAnswer, resolve_citations
 from rag.answer.evidence import answer_relevance, select_evidence
 from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
@@ -236,11 +236,6 @@ class RagPipeline:
         notes = generation.notes
         if not generation.refused:
             check = check_answer(question, generation.text, hits)
-            opposite = unmet_sense(question, check.support) if check.passed and check.support else None
-            if opposite is not None:
-                # "What were the non-native inhabitants called?" answered from the sentence on the
-                # native ones: the model answered the question the passage does answer.
-                check = GroundingCheck(no_answer=False, problems=(f"the sentence it rests on: {opposite}",))
             if check.passed and self.settings.min_answer_relevance > 0:
                 assert self.embedder is not None
                 relevance = answer_relevance(question, generation.text, self.embedder)

@@ -182,18 +182,6 @@ def test_llm_answer_about_another_year_is_refused(settings, embedder):
     assert any("do not mention 2031" in note for note in answer.notes)
 
 
-def test_llm_answer_resting_on_a_sentence_about_the_opposite_is_refused(settings, embedder):
-    pipeline, _ = _scripted_pipeline(settings, embedder, "The Yangtze is the shortest river in Asia [1].")
-    answer = pipeline.ask("What is the shortest river in Asia?")
-    assert answer.refused
-    assert any("the sentence it rests on: the sentence speaks of 'longest'" in note for note in answer.notes)
-    pipeline, _ = _scripted_pipeline(settings, embedder, "The Fuji apple was not developed in China [1].")
-    answer = pipeline.ask("Where was the Fuji apple not developed?")
-    assert answer.refused and any("negates nothing" in note for note in answer.notes)
-    pipeline, _ = _scripted_pipeline(settings, embedder, "The Yangtze is the longest river in Asia [1].")
-    assert not pipeline.ask("What is the longest river in Asia?").refused
-
-
 def test_grounding_check_can_be_switched_off(settings, embedder):
     pipeline, _ = _scripted_pipeline(
         settings.replace(grounding_check=False), embedder, "The Fuji apple was developed in Japan in 1962 [1]."
