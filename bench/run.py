@@ -34,6 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rag.answer.evidence import CONTINUATIONS_READ  # noqa: E402
 from rag.answer.pipeline import RagPipeline  # noqa: E402
 from rag.config import DEFAULT_EMBEDDER, load_settings  # noqa: E402
 from rag.index.generations import load_index  # noqa: E402
@@ -125,7 +126,10 @@ def bench_models(texts: list[str], queries: list[str], rounds: int = 1) -> dict:
     out: dict = {"chunks": len(texts), "embedders": {}, "cross_encoders": {}}
     for name in EMBEDDER_CANDIDATES:
         embedder = create_embedder(name)
-        out["embedders"][name] = {"chunks_per_s": _chunks_per_s(embedder, texts, rounds), "type": type(embedder).__name__}
+        out["embedders"][name] = {
+            "chunks_per_s": _chunks_per_s(embedder, texts, rounds),
+            "type": type(embedder).__name__,
+        }
     # ONNX models run one input per core, side by side; here on one core alone, for the ratio.
     one_core = create_embedder(DEFAULT_EMBEDDER, threads=1)
     out["embedders"][f"{DEFAULT_EMBEDDER} (one core)"] = {"chunks_per_s": _chunks_per_s(one_core, texts, rounds)}
@@ -208,7 +212,10 @@ def bench_latency(rounds: int) -> dict:
         "search": _percentiles(search_ms),
         "ask_extractive": _percentiles(ask_ms),
         "ask_extractive_without_sentence_reranker": _percentiles(plain_ms),
-        "sentence_reranker_extra": {**_percentiles(extra), "pairs_at_most": settings.sentence_rerank_candidates},
+        "sentence_reranker_extra": {
+            **_percentiles(extra),
+            "pairs_at_most": settings.sentence_rerank_candidates + CONTINUATIONS_READ,
+        },
     }
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "leaned_on",
     "previous_sentence",
     "PASSAGE_OVERHEAD_TOKENS",
+    "CONTINUATIONS_READ",
 ]
 
 # Weight of the question's content words found in a sentence, next to embedding similarity.
@@ -46,7 +47,7 @@ _LEANS_BACK = re.compile(
 )
 _THE_WORD = re.compile(r"^the ([a-z]+)\b", re.IGNORECASE)
 # The best sentences whose next sentence the cross-encoder also reads when it continues them.
-_FOLLOWED = 4
+CONTINUATIONS_READ = 4
 _NUMBER = re.compile(r"\d")
 _ELLIPSIS = " … "
 
@@ -125,7 +126,7 @@ def score_sentences_for(
         ranked = [scored[i] for i in order]
         if reranker is not None and rerank_candidates >= 1:
             head, tail = ranked[:rerank_candidates], ranked[rerank_candidates:]
-            followers = _followers(head[:_FOLLOWED], passages)
+            followers = _followers(head[:CONTINUATIONS_READ], passages)
             head += [s for s in tail if (s.marker, s.offset) in followers]
             tail = [s for s in tail if (s.marker, s.offset) not in followers]
             logits = reranker.score(question, [_in_context(s, passages) for s in head])
