@@ -34,7 +34,7 @@ def _session(folder: Path):
     options = ort.SessionOptions()
     # One core per input; inputs run side by side (_OnnxModel._map). On 2 cores two single-threaded
     # runs at once embed 80-token chunks faster than one run on both cores, and a single short
-    # query loses about 1 ms (eval/RESULTS.md, "ONNX inputs side by side").
+    # query loses about 1 ms (eval/RESULTS.md, "Indexing at 100 chunks/s").
     options.intra_op_num_threads = 1
     try:
         session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
