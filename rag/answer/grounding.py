@@ -193,15 +193,15 @@ def _near_spelling(name: str, word: str) -> bool:
     )
 
 
-def unmet_names(constraints: Constraints, document: str, documents: Sequence[str] = ()) -> str | None:
+def unmet_names(constraints: Constraints, document: str, others: Sequence[str] = ()) -> str | None:
     """Why `document` (what was retrieved of the document a sentence comes from) is not about
     what the question names, or None: a name of the question is not in it ("Berlin's first stock
     exchange" over "Warsaw's first stock exchange was established in 1817"). A name that every
-    other retrieved document (`documents`, at least two) holds is the collection's subject, which a
+    other retrieved document (`others`, at least two) holds is the collection's subject, which a
     passage often leaves unsaid ("China's GDP" over an article on China that says "GDP"); it is
     not asked for."""
     lowered = document.lower()
-    others = [text.lower() for text in documents if text != document]
+    others = [text.lower() for text in others]
     absent = sorted(
         name
         for name in constraints.names

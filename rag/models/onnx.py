@@ -62,6 +62,9 @@ class _OnnxModel:
         self.model = model
         self.folder = folder
         self.threads = threads
+        # os.sched_getaffinity (the cores this process may use) is Linux's; elsewhere all cores.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self._workers = threads or cores
         self._loaded = None
         self._pool: ThreadPoolExecutor | None = None
 
@@ -69,11 +72,10 @@ class _OnnxModel:
         """`run` on each item, in order, spread over the worker threads (onnxruntime releases the GIL
         while it computes)."""
         self._load()
-        workers = self.threads or len(os.sched_getaffinity(0))
-        if len(items) < 2 or workers == 1:
+        if len(items) < 2 or self._workers == 1:
             return [run(item) for item in items]
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix=f"onnx-{self.name}")
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=f"onnx-{self.name}")
         return list(self._pool.map(run, items))
 
     def _load(self):

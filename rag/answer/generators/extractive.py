@@ -133,7 +133,9 @@ class ExtractiveGenerator:
             return unmet_own_words(words, scoring[0].text, referent) or ""
         close = [s for s in eligible if self._close_to(s, eligible[0])]
         if self.check_constraints and passages:
-            return self._meeting_constraints(close, part, passages, need=True)
+            return self._off_topic(close[0], part, passages) or self._meeting_constraints(
+                close, part, passages, need=True
+            )
         for sentence in close:
             if unmet_need(part, sentence.text) is None:
                 return sentence
@@ -163,6 +165,9 @@ class ExtractiveGenerator:
             # Lead with a sentence that holds the kind of answer asked for (a person for "which
             # official…", a date or time for "when", a number) when one does; else with the best
             # that meets the rest.
+            off_topic = self._off_topic(eligible[0], question, passages)
+            if off_topic is not None:
+                return Generation(REFUSAL_TEXT, True, (f"best sentence: {off_topic}",))
             meeting = self._meeting_constraints(eligible, question, passages, need=True, lead=True)
             if isinstance(meeting, str):
                 meeting = self._meeting_constraints(eligible, question, passages)
@@ -189,6 +194,22 @@ class ExtractiveGenerator:
             return sentence.relevance is not None and sentence.relevance >= lead.relevance - self.relevance_gap
         return sentence.score >= self.score_ratio * lead.score
 
+    def _off_topic(self, best: ScoredSentence, question: str, passages: Sequence[Hit]) -> str | None:
+        """Why the best sentence shows the question to be about something the passages do not
+        say, or None: it speaks of the opposite of what is asked (`unmet_sense`: "Which cell
+        never reacts…" over "Many T cells react…"), or its document (what was retrieved of it)
+        never names what the question names (`unmet_names`: "Berlin's first stock exchange" over
+        "Warsaw's first stock exchange…"). A lower sentence that happens to hold a "not" or the
+        name is then no answer either."""
+        by_document: dict[str, list[Hit]] = {}
+        for hit in passages:
+            by_document.setdefault(hit.chunk.source, []).append(hit)
+        own = by_document.pop(passages[best.marker - 1].chunk.source)
+        others = [passages_text(hits) for hits in by_document.values()]
+        return unmet_sense(question, best.text) or unmet_names(
+            question_constraints(question), passages_text(own), others
+        )
+
     def _meeting_constraints(
         self,
         ranked: list[ScoredSentence],
@@ -201,29 +222,10 @@ class ExtractiveGenerator:
         constraints, its neighbours and passage title as its support and all passages as the
         sources (as for an LLM's answer); else why the best sentence does not. With `need`, the
         sentence must also hold the kind of answer the question asks for (`unmet_need`, as for a
-        `lead` when choosing an answer's first sentence).
-
-        When the best sentence speaks of the opposite of what is asked (`unmet_sense`: "Which cell
-        never reacts…" over "Many T cells react…"), or its document (what was retrieved of it)
-        never names what the question names (`unmet_names`: "Berlin's first stock exchange" over
-        "Warsaw's first stock exchange…"), the question is taken to be about something the
-        passages do not say: a lower sentence that happens to hold a "not" or the name is no
-        answer."""
+        `lead` when choosing an answer's first sentence)."""
         constraints = question_constraints(question)
         sources = passages_text(passages)
         windows: dict[int, dict[int, str]] = {}
-        if ranked:
-            best = ranked[0]
-            by_document: dict[str, list[Hit]] = {}
-            for hit in passages:
-                by_document.setdefault(hit.chunk.source, []).append(hit)
-            documents = {source: passages_text(hits) for source, hits in by_document.items()}
-            best_document = documents[passages[best.marker - 1].chunk.source]
-            off_topic = unmet_sense(question, best.text) or unmet_names(
-                constraints, best_document, list(documents.values())
-            )
-            if off_topic is not None:
-                return off_topic
         first_problem = ""
         for sentence in ranked:  # best first, all scoring at least min_sentence_score
             if sentence.marker not in windows:
