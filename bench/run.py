@@ -220,10 +220,11 @@ def bench_latency(rounds: int) -> dict:
 
 
 def bench_verifier(rounds: int) -> dict:
-    """The claim verifier: ms per (claim, passage) pair on seed chunks (a sentence of one chunk
-    against that chunk and against the next), and what checking every sentence adds to an
-    extractive answer on the seed questions (the answer's `verify` milestone minus `generate`)."""
-    from rag.models.verifier import create_verifier
+    """The claim verifier: ms per (claim, passage) pair on seed chunks (the first sentence of a
+    chunk against the next chunk, so never a quotation), one pair at a time and 100 pairs at once
+    (`support_all`), nothing cached; and what checking every sentence adds to an extractive answer
+    on the seed questions (the answer's `verify` milestone minus `generate`)."""
+    from rag.models.verifier import MiniLMVectors, Verifier, create_verifier
 
     settings = load_settings(overrides={"generator": "extractive", "verify_answers": True})
     update_index(settings)
@@ -234,13 +235,23 @@ def bench_verifier(rounds: int) -> dict:
     pairs = []
     for i, chunk in enumerate(chunks):
         claim = chunk.sentences[0].text if chunk.sentences else chunk.text[:120]
-        pairs += [(claim, chunk.text), (claim, chunks[(i + 1) % len(chunks)].text)]
-    verifier.probability(*pairs[0])
+        pairs.append((claim, [chunks[(i + 1) % len(chunks)].text]))
+    verifier.support("The model loads before the clock starts.", ["Loading takes a few seconds."])
     pair_ms = []
-    for claim, passage in pairs:
+    for claim, passages in pairs:
+        verifier.vectors.forget()
         t = time.perf_counter()
-        verifier.probability(claim, passage)
+        verifier.support(claim, passages)
         pair_ms.append((time.perf_counter() - t) * 1000)
+    verifier.vectors.forget()
+    t = time.perf_counter()
+    verifier.support_all(pairs)
+    batched_ms = (time.perf_counter() - t) * 1000 / len(pairs)
+    float32 = Verifier(verifier.folder, vectors=MiniLMVectors(bfloat16=False))
+    float32.support("The model loads before the clock starts.", ["Loading takes a few seconds."])
+    t = time.perf_counter()
+    float32.support_all(pairs)
+    float32_ms = (time.perf_counter() - t) * 1000 / len(pairs)
     questions = [
         json.loads(line)["question"]
         for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
@@ -257,6 +268,12 @@ def bench_verifier(rounds: int) -> dict:
     return {
         "verifier": settings.verifier,
         "pair": {**_percentiles(pair_ms), "pairs": len(pair_ms)},
+        "pair_batched": {
+            "mean_ms": round(batched_ms, 2),
+            "pairs": len(pairs),
+            "bfloat16": verifier.vectors.bfloat16,
+            "float32_mean_ms": round(float32_ms, 2),
+        },
         "answer_check_extractive": {
             **_percentiles(added),
             "answers": len(added),

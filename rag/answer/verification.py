@@ -35,13 +35,16 @@ def verify_answer(
     nowhere are ignored."""
     if numbering is None:
         numbering = {n: n for n in range(1, len(hits) + 1)}
-    verdicts = []
+    claims = []
     for sentence in answer_sentences(text):
         claim = " ".join(strip_markers(sentence).split())
         if not content_words(claim):
             continue
         markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if m in numbering))
         cited = [hits[numbering[m] - 1] for m in markers] or list(hits)
-        support = verifier.support(claim, [hit.chunk.text for hit in cited], question)
-        verdicts.append(SentenceVerdict(sentence, markers, support.score, support.supported))
-    return tuple(verdicts)
+        claims.append((sentence, markers, claim, [hit.chunk.text for hit in cited]))
+    supports = verifier.support_all([(claim, passages) for _, _, claim, passages in claims], question)
+    return tuple(
+        SentenceVerdict(sentence, markers, support.score, support.supported)
+        for (sentence, markers, _, _), support in zip(claims, supports, strict=True)
+    )

@@ -264,6 +264,10 @@ class VerifierJudge:
         support = self.verifier.support(claim, evidence_texts(evidence), question)
         return Verdict(support.score, support.supported)
 
+    def prepare(self, claims: Sequence[tuple[str, Sequence[Evidence]]]) -> None:
+        """Encode the texts of the claims about to be judged in one batch."""
+        self.verifier.prepare([(claim, evidence_texts(evidence)) for claim, evidence in claims])
+
 
 def create_judge(name: str, settings, embedder: Embedder | None, nli_model: str | None = None) -> Judge:
     """The judge called `name` ("overlap", "verifier", "llm" or "nli"); "llm" uses the hosted model

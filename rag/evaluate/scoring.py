@@ -194,6 +194,9 @@ def score_item(item: EvalItem, record: dict, judge: Judge, embedder: Embedder | 
                 return cache[key]
 
             all_passages = [record_passage(p) for p in passages]
+            prepare = getattr(judge, "prepare", None)
+            if prepare is not None:  # a judge that reads many claims faster together
+                prepare([(claim, cited or all_passages) for claim, cited in sentences])
             supported = 0
             for claim, cited in sentences:
                 evidence = cited or all_passages  # an uncited sentence is checked against all passages

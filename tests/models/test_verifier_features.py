@@ -1,6 +1,6 @@
 import pytest
 
-from rag.models.verifier_features import FEATURES, Aligner, evidence_candidates, numbers, stems
+from rag.models.verifier_features import FEATURES, Aligner, numbers, stems
 
 EVIDENCE = "Exports rose 8.5% in March, the customs office said. Imports fell as coal demand weakened."
 
@@ -35,7 +35,6 @@ def test_the_question_words_do_not_count_as_the_answer():
 def test_helpers():
     assert numbers("Sales of 1,200 units, up 4.5%, twice the 2019 level.") == {"1200", "4.5", "2019", "2"}
     assert stems("The exports were rising") == ["export", "rise"]
-    assert evidence_candidates(["a", " ", "b"]) == ["a", "b", "a\nb"]
 
 
 def test_long_evidence_is_cut_at_sentence_ends_without_losing_text():

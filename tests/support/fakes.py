@@ -112,3 +112,6 @@ class WordVerifier:
             if best_index is None or found > best:
                 best, best_index = found, index
         return Support(round(best, 6), best >= self.share, best_index)
+
+    def support_all(self, claims, question=""):
+        return [self.support(claim, passages, question) for claim, passages in claims]
