@@ -8,7 +8,16 @@ import re
 from rag.answer.grounding import IRREGULAR, MONTH, NUMBER_WORD, POSSESSIVE, SENTENCE_START, WEEKDAY, YEAR
 from rag.text import MARKER, content_words
 
-__all__ = ["own_words", "referent_words", "search_text", "unmet_need", "unmet_own_words", "unmet_sense"]
+__all__ = [
+    "NO_DATE",
+    "NO_NUMBER",
+    "own_words",
+    "referent_words",
+    "search_text",
+    "unmet_need",
+    "unmet_own_words",
+    "unmet_sense",
+]
 
 # ---- Whether a sentence answers one part of a question (the parts: rag.retrieve.questions)
 #
@@ -25,6 +34,16 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 # Dates and times a "when" can be answered with besides years, months and weekdays.
+# Why a sentence cannot answer "when…" or "how many…": kinds read reliably from the words.
+NO_DATE = "it asks when, and no date is given"
+NO_NUMBER = "it asks how much, and no number is given"
+_ASKS_WHEN = re.compile(
+    r"^\W*(?:when|since when|(?:(?:in|on|at|by|during|from|since|until|around|after|before)\s+)?"
+    r"(?:what|which)\s+(?:years?|centur(?:y|ies)|decades?|dates?|days?|months?|time|period|era)\b)"
+)
+# Years before `YEAR`'s range ("in 1560", "in 911", "the 1680s"), for questions that ask when:
+# any number of three or four digits, which also lets a count through (the safe side).
+_OLDER_YEAR = re.compile(r"(?<![\d.,$€£])[1-9]\d{2,3}s?(?![\d%]|[.,]\d)|\b(?:BC|BCE|AD)\b")
 _RELATIVE_DATE = re.compile(
     r"\b(?:yesterday|today|tonight|tomorrow|(?:last|next|this) (?:week|month|year)|quarter|decade|century|"
     r"morning|afternoon|evening|night|noon|midnight|o'clock|[ap]\.m\.|\d{1,2}:\d\d|daily|weekly|annually)\b",
@@ -172,16 +191,22 @@ def unmet_need(part: str, sentence: str, people_only: bool = False, lead: bool =
         return None
     if people_only:
         return None
-    if re.match(r"^\W*(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month)|since when)\b", asked):
-        if not (YEAR.search(text) or MONTH.search(text) or WEEKDAY.search(text) or _RELATIVE_DATE.search(text)):
-            return "it asks when, and no date is given"
+    if _ASKS_WHEN.match(asked):
+        if not (
+            YEAR.search(text)
+            or _OLDER_YEAR.search(text)
+            or MONTH.search(text)
+            or WEEKDAY.search(text)
+            or _RELATIVE_DATE.search(text)
+        ):
+            return NO_DATE
         return None
     if re.match(
         r"^\W*(?:(?:by )?how (?:much|many|long|far|big|large|fast)|what (?:percentage|percent|share|number|amount))\b",
         asked,
     ):
         if not (re.search(r"\d", text) or NUMBER_WORD.search(text)):
-            return "it asks how much, and no number is given"
+            return NO_NUMBER
         return None
     if lead:
         return None

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer.answering import own_words, referent_words, search_text, unmet_need, unmet_own_words, unmet_sense
+from rag.answer.answering import (
+    NO_DATE,
+    NO_NUMBER,
+    own_words,
+    referent_words,
+    search_text,
+    unmet_need,
+    unmet_own_words,
+    unmet_sense,
+)
 from rag.answer.evidence import ScoredSentence, leaned_on, score_sentences_for
 from rag.answer.generators.base import Generation, TextStream
 from rag.answer.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint, unmet_names
@@ -169,6 +178,11 @@ class ExtractiveGenerator:
             if off_topic is not None:
                 return Generation(REFUSAL_TEXT, True, (f"best sentence: {off_topic}",))
             meeting = self._meeting_constraints(eligible, question, passages, need=True, lead=True)
+            if meeting in (NO_DATE, NO_NUMBER):
+                # The best sentence has no date (or number) and no sentence about what is asked
+                # has one: "In what year were the Dragonnades started?" over "he instituted
+                # dragonnades…". Other kinds (a cause, a place) are not read reliably enough.
+                return Generation(REFUSAL_TEXT, True, (f"best sentence: {meeting}",))
             if isinstance(meeting, str):
                 meeting = self._meeting_constraints(eligible, question, passages)
             if isinstance(meeting, str):
@@ -235,6 +249,11 @@ class ExtractiveGenerator:
             problem = unmet_constraint(constraints, sentence.text, support, sources)
             if problem is None and need:
                 problem = unmet_need(question, sentence.text, lead=lead)
+            if problem is None and need and sentence is not ranked[0]:
+                # A lower sentence taken for the kind of answer it holds (a year, a number) must
+                # still be about what is asked: not "In 1351, the rebellion started" for "In what
+                # year were the Dragonnades started?".
+                problem = self._off_topic(sentence, question, passages)
             if problem is None:
                 return sentence
             first_problem = first_problem or problem

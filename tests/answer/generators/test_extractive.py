@@ -178,3 +178,22 @@ def test_a_lead_that_continues_a_sentence_comes_after_it_once(embedder):
     assert out.text == (
         "Complement proteins bind to the microbe and activate proteases. [1] This produces a catalytic cascade. [1]"
     )
+
+
+def test_a_when_question_is_refused_when_no_sentence_about_it_has_a_date(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("dragonnades",)))
+    question = "In what year were the Dragonnades started?"
+    hits = [
+        _hit("Escalating, he instituted dragonnades against Huguenot homes.", 0.5, 1, "huguenots.txt"),
+        _hit("In 1351, the Red Turban Rebellion started in the south.", 0.4, 2, "yuan.txt"),
+    ]
+    out = gen.generate(question, hits)
+    # The lower sentence has a year, but its document never names the Dragonnades.
+    assert out.refused and out.notes == ("best sentence: it asks when, and no date is given",)
+    hits[0] = _hit("Escalating, he instituted dragonnades in 1681 against Huguenot homes.", 0.5, 1, "huguenots.txt")
+    assert gen.generate(question, hits).text.startswith("Escalating, he instituted dragonnades in 1681")
+    older = _hit("The Duchy of Normandy began in 911 as a fiefdom.", 0.5, 1, "normandy.txt")
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("duchy",)))
+    assert not gen.generate("In which year did the Duchy of Normandy begin?", [older]).refused
