@@ -227,10 +227,11 @@ def select_evidence(
         if n > 0 and used + cost > budget_tokens:
             continue
         add(sentence.marker, sentence.offset, sentence.text)
-        if leans_back(sentence.text) or not _NUMBER.search(sentence.text) and len(sentence.text) < 60:
-            previous = previous_sentence(passages, sentence)
-            if previous and (n == 0 or used + count_tokens(previous[0]) <= budget_tokens):
-                add(sentence.marker, previous[1], previous[0])
+        previous = leaned_on(passages, sentence)
+        if previous is None and not _NUMBER.search(sentence.text) and len(sentence.text) < 60:
+            previous = previous_sentence(passages, sentence)  # too short to stand alone
+        if previous is not None and (n == 0 or used + count_tokens(previous[0]) <= budget_tokens):
+            add(sentence.marker, previous[1], previous[0])
     trimmed = []
     for marker, hit in enumerate(passages, start=1):
         picked = chosen.get(marker)

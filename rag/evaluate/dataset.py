@@ -1,6 +1,7 @@
 """Evaluation question files: our JSONL format and RAGAS field names, validated line by line.
 
-Fields (one JSON object per line): `id`, `question` (RAGAS: `user_input`), optional `answers`
+Fields (one JSON object per line): `id` (optional: `line-N` when a line has none, as RAGAS
+samples have none), `question` (RAGAS: `user_input`), optional `answers`
 (list of acceptable short answers, or one string), `reference` (long-form reference answer),
 `sources` (document ids that hold the answer), `relevant_chunk_ids`, `reference_contexts`
 (RAGAS: passage texts that hold the answer), `answerable` (false = not in the documents).
@@ -57,10 +58,10 @@ def _text_list(record: dict, key: str, where: str) -> tuple[str, ...]:
     return tuple(v for v in value if v.strip())
 
 
-def _parse(record: object, where: str) -> EvalItem:
+def _parse(record: object, where: str, number: int) -> EvalItem:
     if not isinstance(record, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    qid = record.get("id")
+    qid = record.get("id", f"line-{number}")
     if isinstance(qid, int) and not isinstance(qid, bool):
         qid = str(qid)
     if not isinstance(qid, str) or not qid.strip():
@@ -110,7 +111,7 @@ def read_eval_items(path: Path) -> list[EvalItem]:
     seen: set[str] = set()
     for number, record in iter_jsonl_objects(path):
         where = f"{path}:{number}"
-        item = _parse(record, where)
+        item = _parse(record, where, number)
         if item.id in seen:
             raise InputError(f"{where}: duplicate id {item.id!r}")
         seen.add(item.id)

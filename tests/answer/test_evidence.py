@@ -63,6 +63,27 @@ def test_leaning_sentence_brings_its_antecedent():
     assert "Anna Berg" in trimmed[2].chunk.text  # "She" needs the sentence naming her
 
 
+def test_a_sentence_continuing_the_one_before_brings_it():
+    from rag.answer.evidence import ScoredSentence
+
+    text = (
+        "A fort, named Fort Coligny, was built to protect the colonists from attack. "
+        "Nets were mended on the quay every evening by the older fishermen of the town. "
+        "The fort was destroyed in 1560 by the Portuguese fleet after a long siege."
+    )
+    hit = _hit(1, text, "fort.txt")
+    destroyed = text.index("The fort was")
+    ranked = [ScoredSentence(1, text[destroyed:], destroyed, 0.9, destroyed)]
+    trimmed = select_evidence(ranked, [hit], 200, _count, min_share=1.0)
+    assert "Nets were mended" not in trimmed[0].chunk.text  # the sentence before is not about a fort
+    text = text.replace("Nets were mended on the quay every evening by the older fishermen of the town. ", "")
+    hit = _hit(1, text, "fort.txt")
+    destroyed = text.index("The fort was")
+    ranked = [ScoredSentence(1, text[destroyed:], destroyed, 0.9, destroyed)]
+    # "The fort…" opens with a word of the sentence before, which says which fort.
+    assert "Fort Coligny" in select_evidence(ranked, [hit], 200, _count, min_share=1.0)[0].chunk.text
+
+
 def test_skipped_sentences_are_marked_with_an_ellipsis():
     ranked = score_sentences("When did the harbour open and how much did investment rise?", PASSAGES, HashEmbedder())
     picked = [s for s in ranked if s.marker == 1 and ("1890" in s.text or "12 percent" in s.text)]

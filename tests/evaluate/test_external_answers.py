@@ -31,6 +31,15 @@ def _write(path, lines):
     return path
 
 
+def test_lines_without_an_id_are_named_by_their_line(tmp_path):
+    # RAGAS samples carry no id.
+    lines = [{k: v for k, v in line.items() if k != "id"} for line in LINES]
+    items = read_eval_items(_write(tmp_path / "a.jsonl", lines))
+    assert [item.id for item in items] == ["line-1", "line-2"]
+    with pytest.raises(InputError, match="duplicate id 'line-2'"):
+        read_eval_items(_write(tmp_path / "b.jsonl", [{**lines[0], "id": "line-2"}, lines[1]]))
+
+
 def test_external_lines_become_answer_records_with_in_range_citations(tmp_path):
     items = read_eval_items(_write(tmp_path / "a.jsonl", LINES))
     record = external_record(items[0])
