@@ -104,6 +104,16 @@ _DEMONYM_COUNTRY = {
 # A date in figures: a year, or day and month as "12/3" or "2025-03-12"; an ordinal alone
 # ("the 20th Central Committee") is not a date.
 _DATE_NUMBER = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b\d{1,2}[/.-]\d{1,2}\b")
+# A month the question names, capitalised ("in April", "on 12 March"); "May" only beside a day or
+# year, as it is also a verb.
+_NAMED_MONTH = re.compile(
+    r"\b(January|February|March|April|June|July|August|September|October|November|December|"
+    r"May(?=\s+\d)|(?<=\d\s)May)\b"
+)
+_MONTH_NAMES = {
+    name[:3].lower(): name
+    for name in "January February March April May June July August September October November December".split()
+}
 WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 # What the question asks for, read from its opening words.
 _ASKS_QUANTITY = re.compile(
@@ -122,6 +132,7 @@ class Constraints:
     numbers: frozenset[str]
     asks: str = ""
     names: frozenset[str] = frozenset()
+    months: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,8 @@ def question_constraints(question: str) -> Constraints:
         for m in _NAME.finditer(question)
         if not SENTENCE_START.search(question[: m.start()]) and content_words(m.group(0))
     )
-    return Constraints(years, frozenset(_numbers(question) - years), asks, names)
+    months = frozenset(m.group(1)[:3].lower() for m in _NAMED_MONTH.finditer(question))
+    return Constraints(years, frozenset(_numbers(question) - years), asks, names, months)
 
 
 def _mentions(lowered_sources: str, name: str) -> bool:
@@ -224,6 +236,12 @@ def unmet_constraint(constraints: Constraints, answer: str, support: str, source
     missing_years = sorted(y for y in constraints.years if y not in YEAR.findall(support))
     if missing_years:
         return f"the supporting sentences do not mention {', '.join(missing_years)}, which the question asks about"
+    if constraints.months:
+        named = {m.group(0)[:3].lower() for m in MONTH.finditer(support)}
+        missing_months = sorted(m for m in constraints.months if m not in named)
+        if missing_months:
+            months = ", ".join(_MONTH_NAMES[m] for m in missing_months)
+            return f"the supporting sentences do not mention {months}, which the question asks about"
     lowered = sources.lower()
     absent = sorted(name for name in constraints.names if not _mentions(lowered, name))
     if absent:

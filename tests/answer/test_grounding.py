@@ -31,6 +31,16 @@ def test_year_the_question_names_must_be_in_the_supporting_sentences():
     assert check.problems == ("the supporting sentences do not mention 2026, which the question asks about",)
 
 
+def test_month_the_question_names_must_be_in_the_supporting_sentences():
+    question = "Which expert spoke at the Politburo study session in {}?"
+    check = check_answer(question.format("March"), "Xi spoke about future industries [3].", PASSAGES)
+    assert check.problems == ("the supporting sentences do not mention March, which the question asks about",)
+    assert check_answer(question.format("January"), "Xi spoke about future industries [3].", PASSAGES).passed
+    # "may" is a verb as often as a month: only "May" beside a day or a year counts.
+    assert question_constraints("Who may introduce new laws in May?").months == frozenset()
+    assert question_constraints("What happened on 12 May?").months == {"may"}
+
+
 def test_invented_number_is_caught():
     check = check_answer("How much did exports grow?", "Exports grew 14.4 percent [1].", PASSAGES)
     assert "the answer's 14.4 appears in none of the sources" in check.problems
