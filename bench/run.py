@@ -222,8 +222,10 @@ def bench_latency(rounds: int) -> dict:
 def bench_verifier(rounds: int) -> dict:
     """The claim verifier: ms per (claim, passage) pair on seed chunks (the first sentence of a
     chunk against the next chunk, so never a quotation), one pair at a time and 100 pairs at once
-    (`support_all`), nothing cached; and what checking every sentence adds to an extractive answer
-    on the seed questions (the answer's `verify` milestone minus `generate`)."""
+    (`support_all`), nothing cached; what checking every sentence adds to an extractive answer on
+    the seed questions (the answer's `verify` milestone minus `generate`); and how long checking
+    the local LLM's recorded seed answers takes (their markers read as retrieval positions)."""
+    from rag.answer.verification import verify_answer
     from rag.models.verifier import MiniLMVectors, Verifier, create_verifier
 
     settings = load_settings(overrides={"generator": "extractive", "verify_answers": True})
@@ -265,6 +267,25 @@ def bench_verifier(rounds: int) -> dict:
             if "verify" in answer.timings_ms:
                 added.append(answer.timings_ms["verify"] - answer.timings_ms["generate"])
                 sentences.append(len(answer.verdicts))
+    # The local LLM's answers to the seed questions (eval/results/seed_local_shipped.json), checked
+    # against their question's passages with nothing cached, as `verify_answers` checks an answer.
+    written_ms, written_sentences = [], []
+    recorded = REPO / "eval" / "results" / "seed_local_shipped.json"
+    if recorded.is_file():
+        by_id = {
+            json.loads(line)["id"]: json.loads(line)["question"]
+            for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        }
+        for item in json.loads(recorded.read_text(encoding="utf-8"))["items"]:
+            if item["refused"] or item["id"] not in by_id:
+                continue
+            hits = pipeline.retrieve(by_id[item["id"]])
+            verifier.vectors.forget()
+            t = time.perf_counter()
+            verdicts = verify_answer(item["answer"], hits, verifier, by_id[item["id"]])
+            written_ms.append((time.perf_counter() - t) * 1000)
+            written_sentences.append(len(verdicts))
     return {
         "verifier": settings.verifier,
         "pair": {**_percentiles(pair_ms), "pairs": len(pair_ms)},
@@ -278,6 +299,11 @@ def bench_verifier(rounds: int) -> dict:
             **_percentiles(added),
             "answers": len(added),
             "mean_sentences": round(sum(sentences) / max(1, len(sentences)), 2),
+        },
+        "answer_check_local_llm": {
+            **_percentiles(written_ms),
+            "answers": len(written_ms),
+            "mean_sentences": round(sum(written_sentences) / max(1, len(written_sentences)), 2),
         },
     }
 
