@@ -54,7 +54,7 @@ bench-latency: install
 
 # Rebuild the shipped claim verifier (rag/models/verifier_model/) from packaged data and weights:
 # builds the training pairs (with the local LLM's rewrites in data/verifier_paraphrases.jsonl),
-# encodes their texts with all-MiniLM-L6-v2, fits the weights (about 25 minutes on 2 cores the
+# encodes their texts with all-MiniLM-L6-v2, fits the weights (about 20 minutes on 2 cores the
 # first time; pairs and vectors are kept in $(VERIFIER_WORK), so a re-run takes 2). See docs/verifier.md.
 VERIFIER_WORK ?= build/verifier
 train-verifier: install
