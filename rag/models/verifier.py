@@ -122,9 +122,6 @@ class MiniLMVectors:
     @property
     def bfloat16(self) -> bool:
         """Whether `encode` runs the model in bfloat16 on this machine."""
-        return self._use_bfloat16()
-
-    def _use_bfloat16(self) -> bool:
         if self._bfloat16 is None:
             import torch
 
@@ -146,7 +143,7 @@ class MiniLMVectors:
 
         model = self._load()
         precision = (
-            torch.autocast("cpu", dtype=torch.bfloat16) if fast and self._use_bfloat16() else contextlib.nullcontext()
+            torch.autocast("cpu", dtype=torch.bfloat16) if fast and self.bfloat16 else contextlib.nullcontext()
         )
         with precision:
             outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
