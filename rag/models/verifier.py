@@ -142,9 +142,7 @@ class MiniLMVectors:
         import torch
 
         model = self._load()
-        precision = (
-            torch.autocast("cpu", dtype=torch.bfloat16) if fast and self.bfloat16 else contextlib.nullcontext()
-        )
+        precision = torch.autocast("cpu", dtype=torch.bfloat16) if fast and self.bfloat16 else contextlib.nullcontext()
         with precision:
             outputs = model.encode(texts, output_value=None, batch_size=32, show_progress_bar=False)
         encoded = []
