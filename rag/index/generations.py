@@ -144,6 +144,9 @@ def live_generation(index_dir: str | Path) -> str | None:
 def load_index(index_dir: str | Path) -> StoredIndex:
     """Load the live generation of an index directory.
 
+    A writer deletes the generation it replaced once CURRENT names the new one, so a reader in
+    another process can lose its files mid-read; it then reads the generation CURRENT names now.
+
     Args:
         index_dir: the index directory (holding CURRENT). Query-time knobs (IVF lists probed,
             HNSW candidates) are those recorded when it was built; `RetrievalOptions` may change them.
@@ -157,6 +160,23 @@ def load_index(index_dir: str | Path) -> StoredIndex:
     gen = _current_generation(index_dir)
     if gen is None:
         raise IndexNotFoundError(f"no index in {index_dir}/; build one with `rag index [PATHS]`")
+    for _ in range(_READ_ATTEMPTS - 1):
+        try:
+            return _load_generation(index_dir, gen)
+        except IndexCorruptError:
+            now = _current_generation(index_dir)
+            if now is None or now == gen:
+                raise
+            gen = now
+    return _load_generation(index_dir, gen)
+
+
+# Each retry follows a writer that finished while the previous read ran; writers hold a lock and
+# take far longer than a read, so more than a couple in a row means something else is wrong.
+_READ_ATTEMPTS = 4
+
+
+def _load_generation(index_dir: Path, gen: Path) -> StoredIndex:
     manifest = Manifest.read(gen / "manifest.json")
     try:
         with (gen / "chunks.jsonl").open(encoding="utf-8") as fh:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from rag.index import generations
 from rag.index.generations import (
     SCHEMA_VERSION,
     DocumentRecord,
@@ -208,3 +209,26 @@ def test_second_writer_is_refused(tmp_path):
         proc.join(10)
     with index_lock(tmp_path):
         pass
+
+
+def test_a_reader_whose_generation_is_replaced_mid_read_loads_the_new_one(tmp_path, monkeypatch):
+    save_index(tmp_path, _manifest(3), _chunks(3), _vectors(3))
+    real_read = generations.LexicalIndex.read
+    writes = []
+
+    def read_while_a_writer_replaces_the_index(path):
+        if not writes:
+            # Another process finishes a write now: CURRENT moves on and this generation is deleted.
+            writes.append(save_index(tmp_path, _manifest(4), _chunks(4), _vectors(4)))
+        return real_read(path)
+
+    monkeypatch.setattr(generations.LexicalIndex, "read", staticmethod(read_while_a_writer_replaces_the_index))
+    index = load_index(tmp_path)
+    assert index.path == writes[0] and len(index.chunks) == 4
+
+
+def test_a_generation_that_stays_live_but_is_damaged_is_reported(tmp_path):
+    gen = save_index(tmp_path, _manifest(3), _chunks(3), _vectors(3))
+    (gen / "embeddings.npy").unlink()
+    with pytest.raises(IndexCorruptError, match="unreadable.*rag index --rebuild"):
+        load_index(tmp_path)
