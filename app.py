@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +46,7 @@ from rag.serve.ui import (  # noqa: E402
     chat_text,
     document_table_html,
     error_sources_html,
+    export_folder,
     format_error,
     hit_records,
     hits_table_html,
@@ -224,7 +225,7 @@ def build_app(
                 history[-1] = {"role": "assistant", "content": text}
                 yield history, "", error_sources_html(text), info, earlier, done, gr.skip()
 
-        export_dir = Path(tempfile.mkdtemp(prefix="rag-ui-exports-"))
+        export_dir = export_folder()
         chat_inputs = [question, chatbot, previous, answers, generator, top_k, base_url, model]
         chat_outputs = [chatbot, question, sources, query_info, previous, answers, export_btn]
         submitted = question.submit(respond, chat_inputs, chat_outputs, api_name="chat")
@@ -393,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
 
         FolderWatcher(settings, embedder=backend.embedder()).start(catch_up=True)
     demo = build_app(settings, backend)
+    # A service manager stops the server with SIGTERM: exit as on Ctrl-C, so exit handlers run
+    # (they remove the temporary conversation files).
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     demo.launch(
         **exposure,
         server_port=args.port,
@@ -403,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         inbrowser=False,
     )
     return 0
+
+
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _warm_up(backend: UiBackend) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from rag.index.manifest import DocumentRecord
@@ -9,6 +13,8 @@ from rag.serve.ui.documents import DocumentQuery, document_page, document_table_
 from rag.serve.ui.export import conversation_markdown, session_key, write_conversation
 from rag.serve.ui.playground import hit_records, hits_table_html, mark_terms
 from rag.types import Answer, Chunk, Citation, Hit, HitSignals
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _documents(n: int) -> dict[str, DocumentRecord]:
@@ -128,3 +134,15 @@ def test_session_key_is_safe_in_a_file_name():
         session_hash = "ab/../c d"
 
     assert session_key(Request()) == "abcd" and session_key(None) == "default"
+
+
+def test_the_export_folder_goes_when_the_process_exits(tmp_path):
+    script = (
+        "from rag.serve.ui.export import export_folder, write_conversation\n"
+        "folder = export_folder()\n"
+        "write_conversation([], folder, session='s')\n"
+        "print(folder)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
+    folder = Path(done.stdout.strip())
+    assert folder.name.startswith("rag-ui-exports-") and not folder.exists()

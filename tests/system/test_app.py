@@ -105,6 +105,8 @@ def server(tmp_path_factory):
             proc.kill()
             proc.wait()
     assert "Traceback" not in log_path.read_text(errors="replace"), _log_tail(log_path)
+    # SIGTERM ends it like Ctrl-C, so its exit handlers ran (they remove the conversation files).
+    assert proc.returncode == 0, f"app.py ended with {proc.returncode} on SIGTERM:\n{_log_tail(log_path)}"
 
 
 def test_index_was_built_at_startup_on_loopback(server):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from rag.retrieve.questions import standalone_query
 from rag.serve.ui.backend import ChatOptions, UiBackend
 from rag.serve.ui.documents import SORTABLE, DocumentPage, DocumentQuery, document_page, document_table_html
-from rag.serve.ui.export import conversation_markdown, session_key, write_conversation
+from rag.serve.ui.export import conversation_markdown, export_folder, session_key, write_conversation
 from rag.serve.ui.playground import PLAYGROUND_MODES, hit_records, hits_table_html
 from rag.serve.ui.render import (
     EMPTY_SOURCES,
@@ -66,6 +66,7 @@ __all__ = [
     "document_page",
     "document_table_html",
     "conversation_markdown",
+    "export_folder",
     "write_conversation",
     "session_key",
     "PLAYGROUND_MODES",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from rag.types import Answer
 
-__all__ = ["conversation_markdown", "session_key", "write_conversation"]
+__all__ = ["conversation_markdown", "export_folder", "session_key", "write_conversation"]
 
 
 def _quote(text: str) -> str:
@@ -53,6 +55,15 @@ def write_conversation(answers: Sequence[Answer], folder: str | Path | None = No
     path = folder / "conversation.md" if session else folder / f"conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
     path.write_text(conversation_markdown(answers), encoding="utf-8")
     return path
+
+
+def export_folder() -> Path:
+    """A new private temporary folder for a UI's conversation files, removed when the process
+    exits: the files hold users' questions and answers, and a server restarted many times would
+    otherwise leave one folder per start behind."""
+    folder = Path(tempfile.mkdtemp(prefix="rag-ui-exports-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def session_key(request: object) -> str:
