@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "rag"
-CONTRACTS = {"rag.types", "rag.errors", "rag.config", "rag.text", "rag.jsonl"}
+CONTRACTS = {"rag.types", "rag.errors", "rag.config", "rag.text", "rag.mentions", "rag.jsonl"}
 # What each layer may import besides itself; the contracts are below everything.
 ALLOWED = {
     "contracts": {"contracts"},

@@ -25,10 +25,10 @@ names a concrete fault, which is what the `Answer`'s notes say when it fires.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.mentions import mentions
 from rag.text import MARKER, content_words
 from rag.types import Hit
 
@@ -82,24 +82,6 @@ IRREGULAR = {
     "led": "lead",
     "won": "win",
     "spent": "spend",
-}
-# A demonym's ending: "Chinese", "Indian", "Korean", "British", "Israeli".
-_DEMONYM = re.compile(r"(?:ese|ian|an|ish|i)$")
-# Demonyms that do not share their country's first four letters.
-_DEMONYM_COUNTRY = {
-    "irish": "ireland",
-    "french": "france",
-    "dutch": "netherlands",
-    "welsh": "wales",
-    "scottish": "scotland",
-    "scots": "scotland",
-    "english": "england",
-    "spanish": "spain",
-    "danish": "denmark",
-    "swiss": "switzerland",
-    "greek": "greece",
-    "polish": "poland",
-    "finnish": "finland",
 }
 # A date in figures: a year, or day and month as "12/3" or "2025-03-12"; an ordinal alone
 # ("the 20th Central Committee") is not a date.
@@ -165,46 +147,6 @@ def question_constraints(question: str) -> Constraints:
     return Constraints(years, frozenset(_numbers(question) - years), asks, names, months)
 
 
-def _mentions(lowered_sources: str, name: str) -> bool:
-    """Whether the sources name `name`; a demonym ("Chinese", "Indian") also counts when they
-    name its country ("China", "India"), which shares its first four letters. Accents aside
-    ("Liege", "Liège"), a name of six letters or more also counts when spelled one letter off
-    ("Sigimund", "Sigismund") or with another ending ("Designated", "Designation")."""
-    if name in lowered_sources:
-        return True
-    if _DEMONYM.search(name) and re.search(r"\b" + re.escape(name[:4]), lowered_sources) is not None:
-        return True
-    if name in _DEMONYM_COUNTRY and _DEMONYM_COUNTRY[name] in lowered_sources:
-        return True
-    name, sources = _unaccented(name), _unaccented(lowered_sources)
-    if name in sources:
-        return True
-    if len(name) < 6 or not name.isalpha():
-        return False
-    return any(_near_spelling(name, word) for word in set(re.findall(r"[a-z]{5,}", sources)))
-
-
-def _unaccented(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-
-
-def _near_spelling(name: str, word: str) -> bool:
-    """One letter added, dropped or changed (not the first), or the same first seven letters
-    and no more than three after them."""
-    if name[0] != word[0]:
-        return False
-    if len(name) >= 8 and name[:7] == word[:7] and abs(len(name) - len(word)) <= 3:
-        return True
-    if abs(len(name) - len(word)) > 1:
-        return False
-    start = 0
-    while start < min(len(name), len(word)) and name[start] == word[start]:
-        start += 1
-    return (
-        name[start + 1 :] == word[start + 1 :] or name[start:] == word[start + 1 :] or name[start + 1 :] == word[start:]
-    )
-
-
 def unmet_names(constraints: Constraints, document: str, others: Sequence[str] = ()) -> str | None:
     """Why `document` (what was retrieved of the document a sentence comes from) is not about
     what the question names, or None: a name of the question is not in it ("Berlin's first stock
@@ -217,7 +159,7 @@ def unmet_names(constraints: Constraints, document: str, others: Sequence[str] =
     absent = sorted(
         name
         for name in constraints.names
-        if not _mentions(lowered, name) and not (len(others) >= 2 and all(_mentions(text, name) for text in others))
+        if not mentions(lowered, name) and not (len(others) >= 2 and all(mentions(text, name) for text in others))
     )
     if absent:
         return f"the best sentence's document never mentions {', '.join(absent)}, which the question asks about"
@@ -243,7 +185,7 @@ def unmet_constraint(constraints: Constraints, answer: str, support: str, source
             months = ", ".join(_MONTH_NAMES[m] for m in missing_months)
             return f"the supporting sentences do not mention {months}, which the question asks about"
     lowered = sources.lower()
-    absent = sorted(name for name in constraints.names if not _mentions(lowered, name))
+    absent = sorted(name for name in constraints.names if not mentions(lowered, name))
     if absent:
         return f"the sources never mention {', '.join(absent)}, which the question asks about"
     missing = sorted(constraints.numbers - _numbers(sources))

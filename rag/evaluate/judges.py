@@ -17,6 +17,7 @@ from typing import Protocol
 
 from rag.answer.prompts import fence, load_prompt
 from rag.errors import ConfigError, ModelNotFoundError
+from rag.mentions import names_name, numbers
 from rag.models.embedders import Embedder
 from rag.text import content_words, split_sentences
 from rag.types import Chunk
@@ -24,7 +25,6 @@ from rag.types import Chunk
 __all__ = ["Verdict", "Judge", "OverlapJudge", "LLMJudge", "NLIJudge", "VerifierJudge", "overlap_features", "JUDGES"]
 
 JUDGES = ("overlap", "verifier", "llm", "nli")
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z\-']+")
 
 
@@ -43,14 +43,10 @@ class Judge(Protocol):
     def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict: ...
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-
-
 def _names(text: str) -> set[str]:
     words = text.split()
     first = words[0] if words else ""
-    return {m.lower() for m in _NAME.findall(text) if m != first and m.lower() not in ("i",)}
+    return {m for m in _NAME.findall(text) if m != first and m != "I"}
 
 
 def _share(needed: set[str], found: set[str]) -> float | None:
@@ -83,13 +79,12 @@ def overlap_features(claim: str, evidence: Sequence[Evidence]) -> dict[str, floa
         for i in range(len(sentences)):
             window = content_words(" ".join(sentences[i : i + 2]))
             window_best = max(window_best, len(words & window) / len(words))
-    ev_lower = joined.lower()
     names = _names(claim)
     return {
         "words": _share(words, ev_words),
         "window": window_best if words else None,
-        "numbers": _share(_numbers(claim), _numbers(joined)),
-        "names": (sum(1 for n in names if n in ev_lower) / len(names)) if names else None,
+        "numbers": _share(numbers(claim), numbers(joined)),
+        "names": (sum(1 for n in names if names_name(n, joined)) / len(names)) if names else None,
     }
 
 

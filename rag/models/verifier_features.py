@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.mentions import names_name, numbers, plain
 from rag.text import split_sentences
 
-__all__ = ["FEATURES", "Aligner", "Encoded", "stems", "numbers", "passage_segments", "evidence_tokens"]
+__all__ = ["FEATURES", "Aligner", "Encoded", "stems", "passage_segments", "evidence_tokens"]
 
 FEATURES = (
     "coverage",
@@ -62,21 +63,10 @@ _DOWN = frozenset(
 _QUANTIFIERS = frozenset(
     "all every each some none only first second third fourth last most least majority minority half both".split()
 )
-_NUMBER_WORDS = {
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "twice": "2",
-    "double": "2",
-    "doubled": "2",
-}
+# The share of a claim's content words found in its evidence above which it is a near-copy.
+_KEEPS_WORDS = 0.7
+# Quantifiers that say the same ("every algorithm", "all algorithms").
+_QUANTIFIER_SYNONYMS = {"every": "all", "each": "all"}
 
 _stemmer = None
 
@@ -97,13 +87,6 @@ def _words(text: str) -> list[str]:
 def stems(text: str) -> list[str]:
     """Content words of `text`, lower-cased and stemmed, in order."""
     return [_stem(w) for w in _words(text) if w not in _STOP and not _NUMBER.fullmatch(w)]
-
-
-def numbers(text: str) -> set[str]:
-    """Numbers written in `text` (digits, or number words), without thousands separators."""
-    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w] for w in _words(text) if w in _NUMBER_WORDS}
-    return {n[:-2] if n.endswith(".0") else n for n in found}
 
 
 _SEGMENT_CHARS = 700
@@ -147,6 +130,10 @@ def _names(text: str) -> list[str]:
     sentences = split_sentences(text)
     starts = {s.start for s in sentences}
     return [m.group(0) for m in _NAME.finditer(text) if m.start() not in starts and m.group(0).lower() not in _STOP]
+
+
+def _quantifiers(words: set[str]) -> set[str]:
+    return {_QUANTIFIER_SYNONYMS.get(w, w) for w in words & _QUANTIFIERS}
 
 
 def _direction(words: set[str]) -> int:
@@ -202,16 +189,18 @@ class Aligner:
         self, claim: str, evidence: str, question: str = "", vectors: tuple[Encoded, list[Encoded]] | None = None
     ) -> list[float]:
         """`FEATURES` of the pair; `vectors` (from `encoded`) are computed when not given."""
+        vectors = vectors or self.encoded(claim, evidence)
+        claim, evidence, question = plain(claim), plain(evidence), plain(question)
         claim_stems = set(stems(claim))
         evidence_stems = set(stems(evidence))
         missing = claim_stems - evidence_stems
+        coverage = 1 - len(missing) / len(claim_stems) if claim_stems else 1.0
         weight = sum(self._idf(s) for s in claim_stems)
         question_stems = set(stems(question)) if question else set()
         answer_stems = claim_stems - question_stems if question else claim_stems
         answer_missing = answer_stems - evidence_stems
         claim_numbers, evidence_numbers = numbers(claim), numbers(evidence)
         names = _names(claim)
-        lower = evidence.lower()
         window = self._window(claim_stems, evidence)
         claim_words, window_words = _words(claim), _words(window)
         claim_set, window_set = set(claim_words), set(window_words)
@@ -220,17 +209,18 @@ class Aligner:
         best_sentence = _words(self._window(claim_stems, evidence, size=1))
         sentence_words = set(best_sentence)
         claim_direction, window_direction = _direction(claim_set), _direction(sentence_words)
-        quantifiers = (claim_set & _QUANTIFIERS) - window_set
+        quantifiers = _quantifiers(claim_set) - _quantifiers(window_set)
         in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
         swapped = 0.0
-        if len(in_window) >= 2:
+        # Names in another order mean swapped roles only in a claim that keeps the evidence's
+        # words; a rewording moves whole clauses and their names with them.
+        if len(in_window) >= 2 and coverage >= _KEEPS_WORDS:
             order_claim = sorted(in_window, key=claim.find)
             order_window = sorted(in_window, key=lambda n: window.lower().find(n.lower()))
             swapped = float(order_claim != order_window)
-        vectors = vectors or self.encoded(claim, evidence)
         similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)
         return [
-            1 - len(missing) / len(claim_stems) if claim_stems else 1.0,
+            coverage,
             1 - sum(self._idf(s) for s in missing) / weight if weight else 1.0,
             max((self._idf(s) for s in missing), default=0.0) / 12,
             min(len(missing), 6) / 6,
@@ -238,7 +228,7 @@ class Aligner:
             max((self._idf(s) for s in answer_missing), default=0.0) / 12,
             float(bool(claim_numbers - evidence_numbers)),
             float(bool(claim_numbers)),
-            sum(n.lower() not in lower for n in names) / len(names) if names else 0.0,
+            sum(not names_name(n, evidence) for n in names) / len(names) if names else 0.0,
             float(_negated(claim_words) != _negated(best_sentence)),
             float(claim_direction * window_direction == -1),
             min(len(quantifiers), 2) / 2,

@@ -25,7 +25,7 @@ def _walk(pipeline: RagPipeline, question: str) -> list[str]:
     return modules
 
 
-def test_a_question_visits_at_most_thirteen_modules(settings, embedder):
+def test_a_question_visits_at_most_fourteen_modules(settings, embedder):
     update_index(settings, embedder=embedder)
     pipeline = RagPipeline(settings=settings, embedder=embedder)
     pipeline.ask("Where was the Fuji apple developed?")  # loads the index
@@ -33,5 +33,6 @@ def test_a_question_visits_at_most_thirteen_modules(settings, embedder):
     assert modules[0] == "rag.answer.pipeline"
     assert {"rag.retrieve.retriever", "rag.answer.citations", "rag.answer.generators.extractive"} <= set(modules)
     # Thirteen since the answer checks are two modules by job (grounding: what the answer rests on;
-    # answering: whether a sentence answers what was asked), each under the 420-line cap.
-    assert len(modules) <= 13, ", ".join(modules)
+    # answering: whether a sentence answers what was asked), each under the 420-line cap; fourteen
+    # since how a name or a number is matched (rag.mentions) is shared with the claim verifier.
+    assert len(modules) <= 14, ", ".join(modules)

@@ -1,6 +1,7 @@
 import pytest
 
-from rag.models.verifier_features import FEATURES, Aligner, numbers, stems
+from rag.mentions import numbers
+from rag.models.verifier_features import FEATURES, Aligner, stems
 
 EVIDENCE = "Exports rose 8.5% in March, the customs office said. Imports fell as coal demand weakened."
 

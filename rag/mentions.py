@@ -1,0 +1,230 @@
+"""Whether a text names a name or states a number, however it spells them.
+
+Shared by the answer checks (`rag.answer.grounding`) and the claim verifier's features: a
+restated sentence writes "the NDRC" for "the National Development and Reform Commission",
+"Iranian" for "Iran", "1.3 trillion" for "1,300 billion" and "2026-2030" for "2026-30", and none
+of these is a missing name or a changed number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["plain", "numbers", "mentions", "names_acronym", "names_name"]
+
+_DASHES = re.compile("[\u2010-\u2015\u2212]")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def plain(text: str) -> str:
+    """`text` with typographic dashes and quotes as ASCII ones ("Five‑Year" → "Five-Year")."""
+    return _DASHES.sub("-", text).translate(_QUOTES)
+
+
+# ---- numbers
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# "one" is left out: it is mostly a pronoun ("one of the industries").
+_NUMBER_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "twice": 2,
+    "double": 2,
+    "doubled": 2,
+    "dozen": 12,
+    "decade": 10,
+}
+_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_SCALED = re.compile(
+    r"(\d+(?:[.,]\d+)*|\b(?:" + "|".join(w for w in _NUMBER_WORDS if w != "hundred") + r"))"
+    r"\s+(hundred|thousand|million|billion|trillion)\b",
+    re.IGNORECASE,
+)
+# "2026-30": the second year written with its last two digits.
+_YEAR_RANGE = re.compile(r"\b(1[5-9]|20)(\d\d)\s*-\s*(\d\d)\b(?![.,]?\d)")
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _figure(text: str) -> Decimal | None:
+    word = _NUMBER_WORDS.get(text.lower())
+    if word is not None:
+        return Decimal(word)
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _canonical(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers `text` states, each in one canonical form: digits without thousands separators,
+    number words as digits, a figure with its scale word multiplied out ("1.3 trillion" and
+    "1,300 billion" both "1300000000000"), and the second year of "2026-30" in full."""
+    text = plain(text)
+    found: set[str] = set()
+    taken: list[tuple[int, int]] = []
+    for m in _SCALED.finditer(text):
+        figure = _figure(m.group(1))
+        if figure is not None:
+            found.add(_canonical(figure * _SCALES[m.group(2).lower()]))
+            taken.append(m.span())
+    for m in _YEAR_RANGE.finditer(text):
+        if int(m.group(3)) > int(m.group(2)):
+            found.add(m.group(1) + m.group(3))
+            taken.append(m.span(3))
+
+    def free(start: int) -> bool:
+        return not any(begin <= start < end for begin, end in taken)
+
+    for m in _NUMBER.finditer(text):
+        if free(m.start()):
+            figure = _figure(m.group(0).rstrip("."))
+            found.add(m.group(0).replace(",", "") if figure is None else _canonical(figure))
+    for m in _WORD.finditer(text):
+        word = m.group(0).lower()
+        if word in _NUMBER_WORDS and free(m.start()):
+            found.add(str(_NUMBER_WORDS[word]))
+    return found
+
+
+# ---- names
+
+# A demonym's ending: "Chinese", "Indian", "Korean", "British", "Israeli".
+_DEMONYM = re.compile(r"(?:ese|ian|an|ish|i)$")
+# Demonyms that do not share their country's first four letters.
+_DEMONYM_COUNTRY = {
+    "irish": "ireland",
+    "french": "france",
+    "dutch": "netherlands",
+    "welsh": "wales",
+    "scottish": "scotland",
+    "scots": "scotland",
+    "english": "england",
+    "spanish": "spain",
+    "danish": "denmark",
+    "swiss": "switzerland",
+    "greek": "greece",
+    "polish": "poland",
+    "finnish": "finland",
+}
+# Words an acronym skips: "CPC" is the Communist Party of China.
+_ACRONYM_SKIPS = frozenset("of and the for in on to at &".split())
+# Words that never start a spelled-out acronym's words ("an important" is not "AI").
+_FUNCTION_WORDS = frozenset(
+    """a an as is are was were be been it its this that these those he she they we you his her their
+    our or but if so not no by with from into than then there here which who whom what when where how
+    has have had do does did can could will would should may might must also just such""".split()
+)
+_ACRONYM = re.compile(r"[A-Z][A-Z&]{1,7}s?")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_NAME_SKIPS = frozenset("a an the of and for in on at to by with from de la le von van der".split())
+
+
+def names_acronym(acronym: str, text: str) -> bool:
+    """Whether `text` writes `acronym` or spells it out ("US": "United States", "FIFO":
+    "first-in, first-out", "CPC": "Communist Party of China"; a plural "EVs": "electric vehicles")."""
+    letters = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
+    if re.search(r"\b" + re.escape(letters) + r"s?\b", text):
+        return True
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", plain(text))]
+    words = [w for w in words if w in _ACRONYM_SKIPS or w not in _FUNCTION_WORDS]
+    letters = letters.lower()
+    spelled = ("".join(w[0] for w in words), "".join(w[0] for w in words if w not in _ACRONYM_SKIPS))
+    return any(letters in initials for initials in spelled)
+
+
+def names_name(name: str, text: str) -> bool:
+    """Whether `text` names `name` as a claim writes it (capitalised): `mentions`, or an acronym it
+    spells out, or the name's words close together, each as `mentions` would allow ("Iran's
+    Islamic Revolution" in "the Iranian Islamic Revolution"; not "South Bay" in "south central
+    Maine in Penobscot Bay")."""
+    name = plain(name).strip()
+    if _ACRONYM.fullmatch(name):
+        return names_acronym(name, text)
+    lowered = plain(text).lower()
+    if mentions(lowered, name.lower().removesuffix("'s")):
+        return True
+    words = [w.removesuffix("'s") for w in _NAME_WORD.findall(name) if w.lower() not in _NAME_SKIPS]
+    acronyms = [w for w in words if _ACRONYM.fullmatch(w)]
+    if not words or not all(names_acronym(w, text) for w in acronyms):
+        return False
+    rest = [_unaccented(w.lower()) for w in words if w not in acronyms]
+    if not rest:
+        return True
+    tokens = re.findall(r"[a-z0-9]+", _unaccented(lowered))
+    places = [[i for i, token in enumerate(tokens) if _same_word(word, token)] for word in rest]
+    if not all(places):
+        return False
+    reach = len(rest)  # one word between two of them at most ("Edmond de Rothschild")
+    return any(all(any(abs(i - anchor) <= reach for i in found) for found in places) for anchor in places[0])
+
+
+def _same_word(word: str, token: str) -> bool:
+    if word == token:
+        return True
+    if len(word) >= 4 and word[:4] == token[:4] and (_DEMONYM.search(word) or _DEMONYM.search(token)):
+        return True  # "Iran" / "Iranian", "Britain" / "British"
+    if _DEMONYM_COUNTRY.get(word) == token or _DEMONYM_COUNTRY.get(token) == word:
+        return True
+    return len(word) >= 6 and len(token) >= 5 and _near_spelling(word, token)
+
+
+def mentions(lowered_text: str, name: str) -> bool:
+    """Whether a lower-cased text names `name` (lower-cased); a demonym ("Chinese", "Indian") also
+    counts when it names its country ("China", "India"), which shares its first four letters.
+    Accents aside ("Liege", "Liège"), a name of six letters or more also counts when spelled one
+    letter off ("Sigimund", "Sigismund") or with another ending ("Designated", "Designation")."""
+    if name in lowered_text:
+        return True
+    if _DEMONYM.search(name) and re.search(r"\b" + re.escape(name[:4]), lowered_text) is not None:
+        return True
+    if name in _DEMONYM_COUNTRY and _DEMONYM_COUNTRY[name] in lowered_text:
+        return True
+    name, text = _unaccented(name), _unaccented(lowered_text)
+    if name in text:
+        return True
+    if len(name) < 6 or not name.isalpha():
+        return False
+    return any(_near_spelling(name, word) for word in set(re.findall(r"[a-z]{5,}", text)))
+
+
+def _unaccented(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _near_spelling(name: str, word: str) -> bool:
+    """One letter added, dropped or changed (not the first), or the same first seven letters
+    and no more than three after them."""
+    if name[0] != word[0]:
+        return False
+    if len(name) >= 8 and name[:7] == word[:7] and abs(len(name) - len(word)) <= 3:
+        return True
+    if abs(len(name) - len(word)) > 1:
+        return False
+    start = 0
+    while start < min(len(name), len(word)) and name[start] == word[start]:
+        start += 1
+    return (
+        name[start + 1 :] == word[start + 1 :] or name[start:] == word[start + 1 :] or name[start + 1 :] == word[start:]
+    )

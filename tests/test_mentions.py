@@ -1,0 +1,73 @@
+import pytest
+
+from rag.mentions import names_acronym, names_name, numbers, plain
+
+
+def test_plain_dashes_and_quotes():
+    assert (
+        plain("the Fifteenth Five\u2011Year plan, China\u2019s \u201cpath\u201d")
+        == 'the Fifteenth Five-Year plan, China\'s "path"'
+    )
+
+
+def test_numbers_in_one_canonical_form():
+    assert numbers("Sales of 1,200 units, up 4.5%, twice the 2019 level.") == {"1200", "4.5", "2019", "2"}
+    # The same amount, written two ways, is one number.
+    assert numbers("1,300 billion yuan") == numbers("1.3 trillion yuan") == {"1300000000000"}
+    assert numbers("$180 billion") == numbers("180 billion US dollars") == {"180000000000"}
+    assert numbers("five hundred colonists") == {"500"}
+    assert numbers("the 15th plan (2026-30)") == {"15", "2026", "2030"}
+    assert numbers("for at least ten years") == numbers("in at least a decade") == {"10"}
+
+
+def test_one_is_not_a_number_word_but_other_figures_differ():
+    assert numbers("Photovoltaics is one of the industries") == set()
+    assert numbers("1.3 trillion") != numbers("1.4 trillion")
+    assert numbers("2026-30") != numbers("2026-2031")
+
+
+@pytest.mark.parametrize(
+    ("acronym", "text"),
+    [
+        ("NDRC", "Zheng Shanjie, head of the National Development and Reform Commission, said"),
+        ("CPC", "the fourth plenary session of the Communist Party of China"),
+        ("EVs", "industries ranging from electric vehicles to robotics"),
+        ("AI", "such as artificial intelligence"),
+        ("FIFO", "using first-in, first-out buffering"),
+        ("US", "competition with the United States"),
+        ("US", "US sanctions"),
+    ],
+)
+def test_an_acronym_is_named_by_its_spelled_out_words(acronym, text):
+    assert names_acronym(acronym, text)
+
+
+@pytest.mark.parametrize(
+    ("acronym", "text"),
+    [
+        ("US", "they told us so"),  # a pronoun, not the country
+        ("AI", "an important idea"),  # "an" starts no spelled-out word
+        ("NHC", "the National Development and Reform Commission"),
+    ],
+)
+def test_an_acronym_is_not_named_by_chance_letters(acronym, text):
+    assert not names_acronym(acronym, text)
+
+
+def test_a_name_written_another_way_is_named():
+    text = "Similarly, a writer maintains it explains the Iranian Islamic Revolution; British forces left."
+    assert names_name("Iran's Islamic Revolution", text)
+    assert names_name("Britain", text)
+    assert names_name("Zheng Shanjie", "Last week, Zheng Shanjie, head of the commission, said")
+
+
+def test_a_name_whose_words_are_scattered_or_changed_is_not_named():
+    text = "Goose Rocks Light is near North Haven in Penobscot Bay, an inlet in south central Maine."
+    assert not names_name("South Bay", text)
+    assert not names_name("Goose Island Light", text)
+    assert not names_name("Li Wei", "lithium weighs little")
+    assert names_name("Penobscot Bay", text) and names_name("Goose Rocks Light", text)
+
+
+def test_a_dotted_section_number_is_kept_as_written():
+    assert numbers("see section 3.2.1 and 4.5") == {"3.2.1", "4.5"}
