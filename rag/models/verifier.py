@@ -1,12 +1,17 @@
-"""The claim verifier: P(the evidence supports the claim).
+"""The claim verifier: how well the evidence supports a claim, and whether it does.
 
 It reads how the claim aligns with the evidence (`rag.models.verifier_features`: the claim's words,
 numbers and names found or missing, negation, direction and quantifier conflicts, names in swapped
-order, sentence and token similarity from all-MiniLM-L6-v2) and weighs that with a logistic model
-trained offline on packaged data (`make train-verifier`, docs/verifier.md). A number or a name
-that the evidence does not hold makes a claim unsupported whatever the rest says. The weights, the
-threshold and the word statistics ship with the package in `rag/models/verifier_model/`; any folder
-with the same files can stand in for it (the `verifier` setting).
+order, sentence similarity from all-MiniLM-L6-v2) and decides by one rule whose two floors are
+fitted offline on packaged data (`make train-verifier`, docs/verifier.md):
+- a conflict (a number or a name the evidence lacks, a flipped negation or direction, an added
+  quantifier, swapped roles) makes a claim unsupported;
+- otherwise it is supported when enough of what it adds to its question is in the evidence's
+  words, or when its meaning is close to a piece of the evidence (the sentence cosine above
+  what on-topic but unrelated sentences reach).
+The floors, the threshold and the word statistics ship with the package in
+`rag/models/verifier_model/`; any folder with the same files can stand in for it (the `verifier`
+setting).
 
 Example:
     >>> verifier = create_verifier("claim-verifier")
@@ -18,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,10 +45,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_ANSWER_COVERAGE = FEATURES.index("answer_coverage")
+_SIMILARITY = FEATURES.index("similarity")
+
 PACKAGED_VERIFIER = "claim-verifier"
 CARD = "verifier.json"
 IDF = "idf.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 QUOTE_MIN_CONTENT_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -54,7 +61,7 @@ class Support:
     """How well the best of the passages supports a claim.
 
     Attributes:
-        score: P(supported) in [0, 1].
+        score: the support score in [0, 1].
         supported: score reached the verifier's threshold.
         passage: index of the passage (or -1: the passages read together) that scored best;
             None when there was nothing to read.
@@ -159,7 +166,8 @@ class MiniLMVectors:
 
 
 class Verifier:
-    """The verifier in one model folder: `verifier.json` (weights, threshold) and `idf.json`."""
+    """The verifier in one model folder: `verifier.json` (the rule's floors, the threshold, the
+    conflicts that veto) and `idf.json`."""
 
     def __init__(self, folder: Path, name: str = "", vectors: MiniLMVectors | None = None) -> None:
         self.folder = Path(folder)
@@ -170,14 +178,18 @@ class Verifier:
         try:
             self.card = json.loads(card_path.read_text(encoding="utf-8"))
             if self.card.get("schema_version") != SCHEMA_VERSION:
-                raise ValueError(f"schema_version {self.card.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+                raise ValueError(
+                    f"schema_version {self.card.get('schema_version')!r}, expected {SCHEMA_VERSION}; "
+                    "rebuild it with `make train-verifier`"
+                )
             if list(self.card["features"]) != list(FEATURES):
                 raise ValueError("its features are not the ones this version computes")
-            self.weights = [float(w) for w in self.card["weights"]]
-            self.bias = float(self.card["bias"])
-            self.threshold = float(self.card["threshold"])
-            # Features that alone make a claim unsupported (a number or a name its evidence lacks).
-            self.vetoes = [FEATURES.index(f) for f in self.card.get("unsupported_when", [])]
+            self.similarity_floor = float(self.card["decision"]["similarity_floor"])
+            self.coverage_floor = float(self.card["decision"]["coverage_floor"])
+            if not 0 <= self.similarity_floor < 1 or not 0.1 < self.coverage_floor <= 1:
+                raise ValueError("its floors are out of range")
+            self.threshold = self.coverage_floor
+            self.vetoes = [FEATURES.index(f) for f in self.card["unsupported_when"]]
             idf = json.loads((self.folder / IDF).read_text(encoding="utf-8"))
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelNotFoundError(f"{card_path} is not a verifier card ({exc})") from None
@@ -185,14 +197,21 @@ class Verifier:
         self.aligner = Aligner(idf=idf["idf"], default_idf=float(idf["default"]), encode=self.vectors.encode)
 
     def probability_of(self, features: Sequence[float]) -> float:
-        """P(supported) from the pair's `FEATURES`; a tenth of it when a veto feature fires (below
-        any threshold the training chooses, and still ordered for AUROC)."""
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        probability = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-        return probability * 0.1 if any(features[i] > 0 for i in self.vetoes) else probability
+        """The support score in [0, 1] from the pair's `FEATURES`: the share of the claim's new
+        words found in the evidence, or its sentence similarity mapped so that the similarity
+        floor meets the coverage floor (the threshold), whichever is higher. When conflicts fire,
+        a tenth of that, divided again by one plus their sum: below the threshold, and lower the
+        more there are."""
+        coverage = features[_ANSWER_COVERAGE]
+        meaning = self.coverage_floor + (features[_SIMILARITY] - self.similarity_floor) * (1 - self.coverage_floor) / (
+            1 - self.similarity_floor
+        )
+        score = min(1.0, max(0.0, coverage, meaning))
+        conflicts = sum(features[i] for i in self.vetoes)
+        return score * 0.1 / (1 + conflicts) if conflicts > 0 else score
 
     def probability(self, claim: str, evidence: str, question: str = "") -> float:
-        """P(supported) for one (claim, evidence) pair; 1 when the evidence states the claim word
+        """The support score of one (claim, evidence) pair; 1 when the evidence states the claim word
         for word."""
         return self._probability(claim, evidence, question, passage_segments(evidence))
 

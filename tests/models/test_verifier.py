@@ -54,7 +54,9 @@ def verifier() -> Verifier:
 
 def test_the_shipped_card_describes_the_model():
     card = json.loads((packaged_verifier_folder() / "verifier.json").read_text())
-    assert 0 < card["threshold"] < 1 and len(card["weights"]) == len(card["features"])
+    floors = card["decision"]
+    assert 0 < floors["similarity_floor"] < 1 and 0.1 < floors["coverage_floor"] == card["threshold"] < 1
+    assert set(card["unsupported_when"]) <= set(card["features"])
     assert card["training"]["pairs"] > 1000 and "halueval_qa" not in json.dumps(card["training"]["sources"])
 
 
@@ -113,6 +115,9 @@ def test_a_folder_without_a_verifier_is_a_clear_error(tmp_path):
     card = json.loads((packaged_verifier_folder() / "verifier.json").read_text())
     (tmp_path / "verifier.json").write_text(json.dumps({**card, "features": card["features"][:-1]}))
     with pytest.raises(ModelNotFoundError, match="features are not the ones"):
+        create_verifier(str(tmp_path))
+    (tmp_path / "verifier.json").write_text(json.dumps({**card, "schema_version": 2}))
+    with pytest.raises(ModelNotFoundError, match="make train-verifier"):
         create_verifier(str(tmp_path))
     assert isinstance(create_verifier(str(packaged_verifier_folder())), Verifier)
 

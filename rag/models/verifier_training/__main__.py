@@ -1,6 +1,6 @@
 """`python -m rag.models.verifier_training WORK`: build the training pairs (with the local LLM's
-rewrites, when given), encode their texts once, compute their alignment features, fit the
-weights, choose the threshold on held-out pairs, write the model folder (`--destination`).
+rewrites, when given), encode their texts once, compute their alignment features, fit the rule's
+two floors, measure it on held-out pairs, write the model folder (`--destination`).
 `make train-verifier` runs it; pairs and vectors in WORK are reused by a re-run."""
 
 from __future__ import annotations
@@ -49,9 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--abstracts", type=int, default=1500)
     parser.add_argument("--dialogues", type=int, default=10000)
-    parser.add_argument(
-        "--paraphrase-weight", type=float, default=1.0, help="weight of a rewrite's pairs against a synthetic pair's"
-    )
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -83,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     from rag.models.verifier import MiniLMVectors
     from rag.models.verifier_features import Aligner
     from rag.models.verifier_training.fit import (
+        CONFLICTS,
+        accuracy,
         build_idf,
-        choose_threshold,
-        fit_weights,
+        fit_floors,
         pair_features,
         texts_to_encode,
         validate,
@@ -98,28 +96,33 @@ def main(argv: list[str] | None = None) -> int:
     store = VectorStore(args.work / "vectors")
     store.build(texts_to_encode(pairs + validation), MiniLMVectors().encode_uncached)
     aligner = Aligner(idf=idf["idf"], default_idf=idf["default"])
-    sample_weights = [args.paraphrase_weight if p.kind.startswith("paraphrase") else 1.0 for p in pairs]
-    weights, bias = fit_weights(pair_features(pairs, aligner, store), [p.label for p in pairs], 1.0, sample_weights)
+    labels = [p.label for p in pairs]
+    similarity_floor, coverage_floor = fit_floors(pair_features(pairs, aligner, store), labels, [p.kind for p in pairs])
     card = {
         "embedder": EMBEDDER,
-        "threshold": 0.5,
-        "unsupported_when": ["number_missing", "name_missing"],
+        "decision": {"similarity_floor": similarity_floor, "coverage_floor": coverage_floor},
+        "threshold": coverage_floor,
+        "unsupported_when": list(CONFLICTS),
         "seed": args.seed,
-        "training": {**_counts(pairs), "built_from": SOURCES, "paraphrase_weight": args.paraphrase_weight},
+        "training": {**_counts(pairs), "built_from": SOURCES},
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    write_model(args.destination, idf, weights, bias, card)
+    write_model(args.destination, idf, card)
     scores = validate(args.destination, pair_features(validation, aligner, store))
-    threshold, accuracy = choose_threshold(scores, [p.label for p in validation])
-    card["threshold"] = threshold
     card["validation"] = {
         **_counts(validation),
-        "accuracy": accuracy,
-        "note": "held-out documents; the threshold is chosen here",
+        "accuracy": accuracy(scores, [p.label for p in validation], coverage_floor),
+        "note": "held-out documents, measured only",
     }
     card["training"]["seconds"] = round(time.monotonic() - started, 1)
-    write_model(args.destination, idf, weights, bias, card)
-    logging.info("wrote %s: threshold %.4f, validation accuracy %.4f", args.destination, threshold, accuracy)
+    write_model(args.destination, idf, card)
+    logging.info(
+        "wrote %s: similarity floor %.4f, coverage floor %.2f, validation accuracy %.4f",
+        args.destination,
+        similarity_floor,
+        coverage_floor,
+        card["validation"]["accuracy"],
+    )
     return 0
 
 

@@ -1,6 +1,5 @@
 """Pieces of the verifier's training: word statistics from packaged news, the alignment features
-of the training pairs, a logistic model over them, the threshold on held-out pairs, and the model
-folder.
+of the training pairs, the two floors of the verifier's rule fitted on them, and the model folder.
 
 Everything written is JSON (no pickles): `idf.json` and `verifier.json` in the model folder.
 """
@@ -24,8 +23,9 @@ __all__ = [
     "pair_features",
     "pair_vectors",
     "texts_to_encode",
-    "fit_weights",
-    "choose_threshold",
+    "CONFLICTS",
+    "fit_floors",
+    "accuracy",
     "write_model",
     "validate",
 ]
@@ -67,40 +67,66 @@ def texts_to_encode(pairs: Sequence[Pair]) -> list[str]:
     return sorted(texts)
 
 
-def fit_weights(
-    rows: list[list[float]],
-    labels: list[int],
-    regularization: float = 1.0,
-    sample_weights: list[float] | None = None,
-) -> tuple[list[float], float]:
-    """Logistic-regression weights and bias (balanced classes, L2; pairs weighted when given)."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=regularization, class_weight="balanced", max_iter=3000)
-    model.fit(rows, labels, sample_weight=sample_weights)
-    return [round(float(w), 6) for w in model.coef_[0]], round(float(model.intercept_[0]), 6)
-
-
-def choose_threshold(scores: list[float], labels: list[int]) -> tuple[float, float]:
-    """The cut on P(supported) with the best accuracy (midway between neighbouring scores)."""
-    ranked = sorted(zip(scores, labels, strict=True))
-    positives = sum(labels)
-    best_accuracy, best_cut = positives / len(labels), 0.0
-    below_negatives = below_positives = 0
-    for i, (score, label) in enumerate(ranked):
-        below_negatives += label == 0
-        below_positives += label == 1
-        accuracy = (below_negatives + positives - below_positives) / len(labels)
-        following = ranked[i + 1][0] if i + 1 < len(ranked) else 1.0
-        if accuracy > best_accuracy and following > score:
-            best_accuracy, best_cut = accuracy, (score + following) / 2
-    return round(best_cut, 4), round(best_accuracy, 4)
+# The features that make a claim unsupported whatever else it has.
+CONFLICTS = (
+    "number_missing",
+    "name_missing",
+    "negation_mismatch",
+    "direction_conflict",
+    "quantifier_mismatch",
+    "name_order_swapped",
+)
+# The share of on-topic but unrelated claims whose sentence similarity may reach the floor.
+_UNRELATED_ABOVE_FLOOR = 0.05
 
 
-def write_model(destination: Path, idf: dict, weights: list[float], bias: float, card: dict) -> None:
+def fit_floors(rows: Sequence[Sequence[float]], labels: Sequence[int], kinds: Sequence[str]) -> tuple[float, float]:
+    """The rule's similarity floor and coverage floor.
+
+    The similarity floor is what only 5 % of the "unrelated" pairs reach (a sentence from
+    elsewhere in the same article: on topic, not the claim's support), so meaning alone accepts
+    few of them. The coverage floor then gives the best balanced accuracy on the pairs. Two
+    numbers, not a weight per feature: a model that fits these synthetic pairs closely learns
+    their shapes (supported claims copied, contradictions near-copies) and transfers worse
+    (eval/RESULTS.md).
+    """
+    import numpy as np
+
+    features = np.asarray(rows, dtype=np.float64)
+    unrelated = features[np.asarray(kinds) == "unrelated", FEATURES.index("similarity")]
+    if not len(unrelated):
+        raise ValueError("no unrelated pairs to set the similarity floor by")
+    similarity_floor = round(float(np.quantile(unrelated, 1 - _UNRELATED_ABOVE_FLOOR)), 4)
+    truth = np.asarray(labels, dtype=bool)
+    best = (-1.0, 0.5)
+    for floor in np.round(np.arange(0.3, 0.99, 0.02), 2):
+        decided = _decide(features, similarity_floor, float(floor))
+        balanced = (decided[truth].mean() + (~decided[~truth]).mean()) / 2
+        if balanced > best[0] + 1e-9:
+            best = (float(balanced), float(floor))
+    return similarity_floor, best[1]
+
+
+def _decide(features, similarity_floor: float, coverage_floor: float):
+    import numpy as np
+
+    conflict = np.zeros(len(features), dtype=bool)
+    for name in CONFLICTS:
+        conflict |= features[:, FEATURES.index(name)] > 0
+    meaning = features[:, FEATURES.index("similarity")] >= similarity_floor
+    words = features[:, FEATURES.index("answer_coverage")] >= coverage_floor
+    return ~conflict & (meaning | words)
+
+
+def accuracy(scores: Sequence[float], labels: Sequence[int], threshold: float) -> float:
+    """The share of pairs whose verdict (score at or above `threshold`) matches the label."""
+    return round(sum((s >= threshold) == bool(y) for s, y in zip(scores, labels, strict=True)) / len(labels), 4)
+
+
+def write_model(destination: Path, idf: dict, card: dict) -> None:
     """`idf.json` and `verifier.json`, each replaced atomically."""
     destination.mkdir(parents=True, exist_ok=True)
-    card = {**card, "schema_version": SCHEMA_VERSION, "features": list(FEATURES), "weights": weights, "bias": bias}
+    card = {**card, "schema_version": SCHEMA_VERSION, "features": list(FEATURES)}
     for name, payload in ((IDF, idf), (CARD, card)):
         temporary = destination / (name + ".tmp")
         temporary.write_text(
@@ -110,6 +136,6 @@ def write_model(destination: Path, idf: dict, weights: list[float], bias: float,
 
 
 def validate(destination: Path, rows: Sequence[Sequence[float]]) -> list[float]:
-    """P(supported) of each pair's features through the written model."""
+    """The support score of each pair's features through the written model."""
     verifier = Verifier(destination)
     return [verifier.probability_of(row) for row in rows]
