@@ -49,17 +49,21 @@ _STOP = frozenset(
     according""".split()
 )
 _NEGATION = frozenset("not no never none nor neither without cannot n't nobody nothing".split())
+# Words of a direction, matched by stem ("expanding", "weakened"): up against down, and earlier
+# against later.
 _UP = frozenset(
-    """rose rise rises rising risen increase increased increases increasing grew grow grows growing
-    growth higher high highest up climbed climb gained gain jumped jump surged surge expanded expand
-    accelerated accelerate more most boost boosted raised raise larger largest bigger rising strengthened
-    improved improve above exceeded over ahead""".split()
+    """rise rose risen increase grew grow growth higher high highest up climb gain jump surge expand
+    accelerate more most boost raise larger largest bigger strengthen stronger sharper deeper widen
+    outpace improve above exceed over ahead""".split()
 )
 _DOWN = frozenset(
-    """fell fall falls falling fallen decrease decreased decreases decreasing declined decline declines
-    shrank shrink lower low lowest down dropped drop drops slumped slump contracted contract slowed slow
-    less least fewer cut cuts reduced reduce smaller smallest weakened worsened below behind""".split()
+    """fall fell fallen decrease decline shrink shrank lower low lowest down drop slump contract slow
+    slower less least fewer cut reduce smaller smallest weaken weaker worsen diminish lag narrow
+    below behind""".split()
 )
+_EARLIER = frozenset("before earlier early prior preceding".split())
+_LATER = frozenset("after later late following subsequently postpone delay".split())
+_AXES: list[tuple[frozenset[str], frozenset[str]]] = []
 _QUANTIFIERS = frozenset(
     "all every each some none only first second third fourth last most least majority minority half both".split()
 )
@@ -136,9 +140,19 @@ def _quantifiers(words: set[str]) -> set[str]:
     return {_QUANTIFIER_SYNONYMS.get(w, w) for w in words & _QUANTIFIERS}
 
 
-def _direction(words: set[str]) -> int:
-    up, down = bool(words & _UP), bool(words & _DOWN)
-    return 1 if up and not down else -1 if down and not up else 0
+def _directions(words: set[str]) -> list[int]:
+    """Per axis (up/down, earlier/later): 1 or -1 when the words go one way only, else 0."""
+    if not _AXES:
+        _AXES.extend(
+            (frozenset(map(_stem, one)), frozenset(map(_stem, other)))
+            for one, other in ((_UP, _DOWN), (_EARLIER, _LATER))
+        )
+    stemmed = {_stem(w) for w in words}
+    found = []
+    for one, other in _AXES:
+        a, b = bool(stemmed & one), bool(stemmed & other)
+        found.append(1 if a and not b else -1 if b and not a else 0)
+    return found
 
 
 def _negated(words: list[str]) -> bool:
@@ -208,7 +222,7 @@ class Aligner:
         # may say both.
         best_sentence = _words(self._window(claim_stems, evidence, size=1))
         sentence_words = set(best_sentence)
-        claim_direction, window_direction = _direction(claim_set), _direction(sentence_words)
+        flipped = any(c * e == -1 for c, e in zip(_directions(claim_set), _directions(sentence_words), strict=True))
         quantifiers = _quantifiers(claim_set) - _quantifiers(window_set)
         in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
         swapped = 0.0
@@ -230,7 +244,7 @@ class Aligner:
             float(bool(claim_numbers)),
             sum(not names_name(n, evidence) for n in names) / len(names) if names else 0.0,
             float(_negated(claim_words) != _negated(best_sentence)),
-            float(claim_direction * window_direction == -1),
+            float(flipped),
             min(len(quantifiers), 2) / 2,
             swapped,
             similarity,

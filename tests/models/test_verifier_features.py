@@ -66,3 +66,15 @@ def test_embedding_features_read_the_closest_segment_and_every_token():
     assert f["similarity"] == pytest.approx(float(unit(1, 0.1, 0)[0]), abs=1e-5)
     # Both claim tokens find an exact match, one in each segment.
     assert f["token_precision"] == pytest.approx(1.0) and f["token_weakest"] == pytest.approx(1.0)
+
+
+def test_directions_are_read_by_stem_and_on_two_axes():
+    evidence = "The government is expanding funding for robotics. The plan was released after the plenum."
+
+    def flipped(claim: str) -> float:
+        return dict(zip(FEATURES, Aligner(idf={}).features(claim, evidence), strict=True))["direction_conflict"]
+
+    assert flipped("The government is cutting funding for robotics.") == 1.0
+    assert flipped("The government is expanding funding for robotics.") == 0.0
+    assert flipped("The plan was released before the plenum.") == 1.0
+    assert flipped("The plan was released after the plenum.") == 0.0
