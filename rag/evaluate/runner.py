@@ -95,7 +95,7 @@ def run_eval(
     questions: Path,
     out: Path,
     settings: Settings,
-    judge_name: str = "overlap",
+    judge_name: str = "verifier",
     nli_model: str | None = None,
     progress: bool = False,
     pipeline=None,

@@ -36,7 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--judge",
         choices=("overlap", "verifier", "llm", "nli"),
-        default="overlap",
+        default="verifier",
         help="faithfulness judge (verifier: the shipped claim verifier, docs/verifier.md)",
     )
     p.add_argument(

@@ -70,7 +70,7 @@ def test_eval_writes_reports_and_is_deterministic(workdir, capsys):
     assert "NaN" not in (run / "summary.json").read_text(encoding="utf-8")
     assert first["metrics"]["hit_at_k"]["mean"] >= 0.8 and first["metrics"]["contains_answer"]["mean"] >= 0.6
     assert "<img src='plots/metrics.png'" in (run / "report.html").read_text(encoding="utf-8")
-    assert first["judge"]["name"] == "overlap"
+    assert first["judge"]["name"] == "verifier"  # the default judge
     capsys.readouterr()
     assert _eval(workdir, "run1") == first  # resumed: nothing re-answered, same numbers
     assert "already answered 6" in capsys.readouterr().out
