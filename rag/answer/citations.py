@@ -5,6 +5,9 @@
   some other passage.
 - Sources are renumbered in order of first use, so an answer reads [1], [2], ...
 - Answer sentences left without any citation are flagged.
+- `repair_citations`: a sentence whose cited passage does not hold it, but another passage does
+  word for word, is pointed at that passage (small LLMs often write the right sentence with the
+  wrong number).
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.mentions import numbers
 from rag.text import MARKER, SPACE_BEFORE_PUNCT, content_words, marker_numbers, split_sentences, strip_markers
 from rag.types import Citation, Hit
 
-__all__ = ["CitedAnswer", "MARKER", "answer_sentences", "parse_markers", "resolve_citations"]
+__all__ = ["CitedAnswer", "MARKER", "answer_sentences", "parse_markers", "repair_citations", "resolve_citations"]
 
 # MARKER (rag.text): [1]  [1, 3]  [1,3]  — a group of numbers in one pair of brackets.
 _LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+")
@@ -131,3 +135,48 @@ def resolve_citations(text: str, passages: list[Hit]) -> CitedAnswer:
         notes.append(f"sentence without a citation: {sentence[:80]}")
     ordered = sorted(citations.values(), key=lambda c: c.marker)
     return CitedAnswer(cleaned, tuple(ordered), tuple(notes), tuple(uncited), tuple(removed))
+
+
+# A passage that holds less than this share of a sentence's content words does not state it; one
+# that holds at least _HOLDS_ALL of them, and every number, does. Sentences of fewer than
+# _REPAIR_MIN_WORDS content words are left alone: too little to tell passages apart.
+_HOLDS_FEW = 0.5
+_HOLDS_ALL = 0.8
+_REPAIR_MIN_WORDS = 3
+
+
+def repair_citations(text: str, passages: list[Hit]) -> tuple[str, tuple[str, ...]]:
+    """`text` (markers numbered as the passages) with each sentence whose cited passages hold few
+    of its words re-pointed at the one other passage that holds nearly all of them and its
+    numbers; a note per repair. Sentences that no passage states are left as they are, for the
+    checks that follow to flag."""
+    notes: list[str] = []
+    held_words = [content_words(hit.chunk.text) for hit in passages]
+    held_numbers = [numbers(hit.chunk.text) for hit in passages]
+    for sentence in answer_sentences(text):
+        cited = [n for n in marker_numbers(sentence) if 1 <= n <= len(passages)]
+        claim = strip_markers(sentence)
+        words, claim_numbers = content_words(claim), numbers(claim)
+        if not cited or len(words) < _REPAIR_MIN_WORDS or sentence not in text:
+            continue
+
+        share = [
+            len(words & held) / len(words) if claim_numbers <= held_number else 0.0
+            for held, held_number in zip(held_words, held_numbers, strict=True)
+        ]
+        if max(share[n - 1] for n in cited) >= _HOLDS_FEW:
+            continue
+        others = [n for n in range(1, len(passages) + 1) if n not in cited and share[n - 1] >= _HOLDS_ALL]
+        if not others:
+            continue
+        best = max(others, key=lambda n: (share[n - 1], -n))
+        first = MARKER.search(sentence)
+        assert first is not None
+        repaired = sentence[: first.start()] + f"[{best}]" + MARKER.sub("", sentence[first.end() :])
+        repaired = SPACE_BEFORE_PUNCT.sub("", repaired)
+        text = text.replace(sentence, repaired, 1)
+        notes.append(
+            f"a citation moved to retrieved passage {best} ({passages[best - 1].chunk.source}): it states "
+            f"the sentence, the passage the model cited ({', '.join(str(n) for n in cited)}) does not"
+        )
+    return text, tuple(notes)

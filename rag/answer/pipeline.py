@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.answer.answering import unmet_need
-from rag.answer.citations import CitedAnswer, resolve_citations
+from rag.answer.citations import CitedAnswer, repair_citations, resolve_citations
 from rag.answer.evidence import answer_relevance, select_evidence
 from rag.answer.generators import Generation, Generator, create_generator, extractive_generator
 from rag.answer.generators.base import Streamed, finish_generation
@@ -194,7 +194,13 @@ class RagPipeline:
         **extra,
     ) -> Answer:
         """An `Answer` with citations resolved against the passages as retrieved (untrimmed), and
-        with `verify`, every sentence checked by the verifier; `timings["total"]` is taken last."""
+        with `verify` (an LLM's answer), a citation to a passage that does not state its sentence
+        re-pointed at one that does, and every sentence checked by the verifier;
+        `timings["total"]` is taken last."""
+        repairs: tuple[str, ...] = ()
+        if verify and not generation.refused:
+            repaired, repairs = repair_citations(generation.text, hits)
+            generation = replace(generation, text=repaired)
         cited = resolve_citations(generation.text, hits) if not generation.refused else None
         text = cited.text if cited else generation.text
         verdicts, verdict_notes = (), ()
@@ -211,6 +217,7 @@ class RagPipeline:
             generator=generator,
             timings_ms=timings,
             notes=generation.notes
+            + repairs
             + (cited.notes if cited else ())
             + verdict_notes
             + _withheld_note(extra.get("withheld", ())),

@@ -1,4 +1,4 @@
-from rag.answer.citations import resolve_citations
+from rag.answer.citations import repair_citations, resolve_citations
 from rag.types import Chunk, Hit
 
 
@@ -79,3 +79,28 @@ def test_a_quoted_heading_without_a_full_stop_is_a_sentence_of_its_own():
         "It is the first time. [2]",
         "It rose [3] in May.",
     ]
+
+
+def test_a_sentence_citing_the_wrong_passage_is_pointed_at_the_one_that_states_it():
+    passages = _hits(
+        "China plans to issue 1.3 trillion yuan ($180 billion) of ultralong special treasury bonds.",
+        "The word technology appears 46 times in the proposal.",
+    )
+    text = "China plans to issue 1.3 trillion yuan of ultralong special treasury bonds [2]. Technology appears 46 times [2]."
+    repaired, notes = repair_citations(text, passages)
+    assert repaired == (
+        "China plans to issue 1.3 trillion yuan of ultralong special treasury bonds [1]. Technology appears 46 times [2]."
+    )
+    assert len(notes) == 1 and "passage 1 (d1.txt)" in notes[0]
+    cited = resolve_citations(repaired, passages)
+    assert cited.citations[0].source == "d1.txt" and "treasury bonds" in cited.citations[0].quote
+
+
+def test_a_citation_stays_when_no_other_passage_states_the_sentence_or_a_number_differs():
+    passages = _hits("Bonds worth 1.3 trillion yuan will be issued this year.", "Markets rose in May.")
+    for text in (
+        "Bonds worth 1.4 trillion yuan will be issued this year [2].",  # the number is in no passage
+        "Markets rose in May after the bonds [2].",  # the cited passage holds it
+        "Bonds will be issued [1][2].",  # too few words to tell passages apart
+    ):
+        assert repair_citations(text, passages) == (text, ())
