@@ -5,7 +5,7 @@ A judge returns a `Verdict` (score in [0, 1], supported or not). Three kinds:
   in the evidence, and embedding similarity to the best evidence sentence.
 - `LLMJudge`: the local or hosted generator's model with the fixed prompt `rag/prompts/judge.md`, greedy.
 - `NLIJudge`: a sentence-transformers CrossEncoder NLI model from a path (entailment probability).
-- `VerifierJudge`: our own claim verifier (`rag.models.verifier`), P(supported) with the question.
+- `VerifierJudge`: our own claim verifier (`rag.models.verifier`), its support score with the question.
 """
 
 from __future__ import annotations

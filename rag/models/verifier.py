@@ -267,8 +267,8 @@ def quoted(claim: str, evidence: str) -> bool:
     and the claim states something: at least `QUOTE_MIN_CONTENT_WORDS` content words, so that a
     bare name the evidence mentions ("the wrong one of two people") is not taken as proved.
 
-    The learned weights judge near-copies warily (one-detail contradictions are near-copies), and
-    without this an extractive answer's own quoted sentence can score below the threshold."""
+    A quote needs no model: settled here, it costs no encoding, and no conflict detector can
+    misread a sentence the evidence states itself."""
     if len(content_words(claim)) < QUOTE_MIN_CONTENT_WORDS:
         return False
     words = _words(claim)

@@ -2,8 +2,8 @@
 align with the evidence, where they conflict (negation, direction, quantifier, order of names),
 and how close the two are in meaning (sentence and token embeddings).
 
-Each feature is a number in about [0, 1]; `FEATURES` fixes their order, which the weights in
-`verifier.json` follow.
+Each feature is a number in about [0, 1]; `FEATURES` fixes their order, which `verifier.json`
+names (the verifier's rule reads the conflicts, the answer's word coverage and the similarity).
 """
 
 from __future__ import annotations
