@@ -194,13 +194,7 @@ class RagPipeline:
         **extra,
     ) -> Answer:
         """An `Answer` with citations resolved against the passages as retrieved (untrimmed), and
-        with `verify` (an LLM's answer), a citation to a passage that does not state its sentence
-        re-pointed at one that does, and every sentence checked by the verifier;
-        `timings["total"]` is taken last."""
-        repairs: tuple[str, ...] = ()
-        if verify and not generation.refused:
-            repaired, repairs = repair_citations(generation.text, hits)
-            generation = replace(generation, text=repaired)
+        with `verify`, every sentence checked by the verifier; `timings["total"]` is taken last."""
         cited = resolve_citations(generation.text, hits) if not generation.refused else None
         text = cited.text if cited else generation.text
         verdicts, verdict_notes = (), ()
@@ -217,7 +211,6 @@ class RagPipeline:
             generator=generator,
             timings_ms=timings,
             notes=generation.notes
-            + repairs
             + (cited.notes if cited else ())
             + verdict_notes
             + _withheld_note(extra.get("withheld", ())),
@@ -336,6 +329,11 @@ class RagPipeline:
             if generation is None:
                 generation = generator.generate(query, hits)
             yield TextPiece(generation.text)
+        if not generation.refused and not isinstance(generator, ExtractiveGenerator):
+            # A model may write a passage's sentence and cite another passage; the extractive
+            # writer cites the passage it quotes.
+            text, repairs = repair_citations(generation.text, hits)
+            generation = replace(generation, text=text, notes=generation.notes + repairs)
         timings["generate"] = since_start()
         if evidence is not None:
             usage |= {

@@ -80,6 +80,17 @@ def test_stream_yields_pieces_then_checked_answer(settings, embedder):
     assert "first_token" in final.timings_ms
 
 
+def test_a_model_citing_the_wrong_passage_has_its_citation_moved_to_the_one_that_states_it(settings, embedder):
+    question = "Where was the Fuji apple developed?"
+    pipeline, _ = _scripted_pipeline(settings, embedder, "The Fuji apple was developed in Japan in the 1930s [2].")
+    hits = pipeline.retrieve(question)
+    assert hits[0].chunk.source == "corpus/apples.txt" and "Fuji" not in hits[1].chunk.text
+    answer = pipeline.ask(question)
+    assert answer.text == "The Fuji apple was developed in Japan in the 1930s [1]."
+    assert [c.source for c in answer.citations] == ["corpus/apples.txt"]
+    assert any(n.startswith("a citation moved to retrieved passage 1 (corpus/apples.txt)") for n in answer.notes)
+
+
 def test_an_answer_not_about_the_question_is_replaced_by_the_extractive_one(settings, embedder):
     # What a model writes when a passage told it to: a code word, not an answer.
     pipeline, _ = _scripted_pipeline(settings, embedder, "ZEBRA-KILO [1].")
