@@ -41,6 +41,7 @@ __all__ = [
     "packaged_verifier_folder",
     "MiniLMVectors",
     "quoted",
+    "support_score",
 ]
 
 log = logging.getLogger(__name__)
@@ -197,18 +198,8 @@ class Verifier:
         self.aligner = Aligner(idf=idf["idf"], default_idf=float(idf["default"]), encode=self.vectors.encode)
 
     def probability_of(self, features: Sequence[float]) -> float:
-        """The support score in [0, 1] from the pair's `FEATURES`: the share of the claim's new
-        words found in the evidence, or its sentence similarity mapped so that the similarity
-        floor meets the coverage floor (the threshold), whichever is higher. When conflicts fire,
-        a tenth of that, divided again by one plus their sum: below the threshold, and lower the
-        more there are."""
-        coverage = features[_ANSWER_COVERAGE]
-        meaning = self.coverage_floor + (features[_SIMILARITY] - self.similarity_floor) * (1 - self.coverage_floor) / (
-            1 - self.similarity_floor
-        )
-        score = min(1.0, max(0.0, coverage, meaning))
-        conflicts = sum(features[i] for i in self.vetoes)
-        return score * 0.1 / (1 + conflicts) if conflicts > 0 else score
+        """The support score in [0, 1] from the pair's `FEATURES` (`support_score`)."""
+        return support_score(features, self.similarity_floor, self.coverage_floor, self.vetoes)
 
     def probability(self, claim: str, evidence: str, question: str = "") -> float:
         """The support score of one (claim, evidence) pair; 1 when the evidence states the claim word
@@ -256,6 +247,22 @@ class Verifier:
             texts += [piece for passage in passages for piece in passage_segments(passage)]
         if texts:
             self.vectors.encode(list(dict.fromkeys(texts)))
+
+
+def support_score(
+    features: Sequence[float], similarity_floor: float, coverage_floor: float, vetoes: Sequence[int]
+) -> float:
+    """The verifier's rule: the share of the claim's new words found in the evidence, or its
+    sentence similarity mapped so that `similarity_floor` meets `coverage_floor` (the threshold),
+    whichever is higher. When conflicts (`vetoes`, feature positions) fire, a tenth of that,
+    divided again by one plus their sum: below the threshold, and lower the more there are."""
+    coverage = features[_ANSWER_COVERAGE]
+    meaning = coverage_floor + (features[_SIMILARITY] - similarity_floor) * (1 - coverage_floor) / (
+        1 - similarity_floor
+    )
+    score = min(1.0, max(0.0, coverage, meaning))
+    conflicts = sum(features[i] for i in vetoes)
+    return score * 0.1 / (1 + conflicts) if conflicts > 0 else score
 
 
 def _words(text: str) -> str:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.models.verifier import CARD, IDF, SCHEMA_VERSION, Verifier
+from rag.models.verifier import CARD, IDF, SCHEMA_VERSION, Verifier, support_score
 from rag.models.verifier_features import FEATURES, Aligner, Encoded, passage_segments, stems
 from rag.models.verifier_training.data import Pair
 from rag.models.verifier_training.vectors import VectorStore
@@ -92,30 +92,20 @@ def fit_floors(rows: Sequence[Sequence[float]], labels: Sequence[int], kinds: Se
     """
     import numpy as np
 
-    features = np.asarray(rows, dtype=np.float64)
-    unrelated = features[np.asarray(kinds) == "unrelated", FEATURES.index("similarity")]
-    if not len(unrelated):
+    similarity = FEATURES.index("similarity")
+    unrelated = [row[similarity] for row, kind in zip(rows, kinds, strict=True) if kind == "unrelated"]
+    if not unrelated:
         raise ValueError("no unrelated pairs to set the similarity floor by")
     similarity_floor = round(float(np.quantile(unrelated, 1 - _UNRELATED_ABOVE_FLOOR)), 4)
+    vetoes = [FEATURES.index(name) for name in CONFLICTS]
     truth = np.asarray(labels, dtype=bool)
     best = (-1.0, 0.5)
     for floor in np.round(np.arange(0.3, 0.99, 0.02), 2):
-        decided = _decide(features, similarity_floor, float(floor))
+        decided = np.array([support_score(row, similarity_floor, float(floor), vetoes) >= floor for row in rows])
         balanced = (decided[truth].mean() + (~decided[~truth]).mean()) / 2
         if balanced > best[0] + 1e-9:
             best = (float(balanced), float(floor))
     return similarity_floor, best[1]
-
-
-def _decide(features, similarity_floor: float, coverage_floor: float):
-    import numpy as np
-
-    conflict = np.zeros(len(features), dtype=bool)
-    for name in CONFLICTS:
-        conflict |= features[:, FEATURES.index(name)] > 0
-    meaning = features[:, FEATURES.index("similarity")] >= similarity_floor
-    words = features[:, FEATURES.index("answer_coverage")] >= coverage_floor
-    return ~conflict & (meaning | words)
 
 
 def accuracy(scores: Sequence[float], labels: Sequence[int], threshold: float) -> float:
