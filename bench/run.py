@@ -63,6 +63,12 @@ def _write_corpus(target: Path, n_docs: int) -> str:
     return f"seed articles repeated to {n_docs} files"
 
 
+def _seed_questions() -> list[dict]:
+    """The lines of eval/seed_questions.jsonl."""
+    path = REPO / "eval" / "seed_questions.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _percentiles(samples_ms: list[float]) -> dict:
     ordered = sorted(samples_ms)
     q = statistics.quantiles(ordered, n=20, method="inclusive")
@@ -186,11 +192,7 @@ def bench_latency(rounds: int) -> dict:
     update_index(settings)
     pipeline = RagPipeline.from_settings(settings)
     plain = RagPipeline.from_settings(settings.replace(sentence_reranker=""))
-    questions = [
-        json.loads(line)["question"]
-        for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    questions = [q["question"] for q in _seed_questions()]
     pipeline.ask(questions[0])  # warm: load index and models
     plain.ask(questions[0])
     search_ms, ask_ms, plain_ms = [], [], []
@@ -254,11 +256,7 @@ def bench_verifier(rounds: int) -> dict:
     t = time.perf_counter()
     float32.support_all(pairs)
     float32_ms = (time.perf_counter() - t) * 1000 / len(pairs)
-    questions = [
-        json.loads(line)["question"]
-        for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    questions = [q["question"] for q in _seed_questions()]
     pipeline.ask(questions[0])
     added, sentences = [], []
     for _ in range(rounds):
@@ -272,11 +270,7 @@ def bench_verifier(rounds: int) -> dict:
     written_ms, written_sentences = [], []
     recorded = REPO / "eval" / "results" / "seed_local_shipped.json"
     if recorded.is_file():
-        by_id = {
-            json.loads(line)["id"]: json.loads(line)["question"]
-            for line in (REPO / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        }
+        by_id = {q["id"]: q["question"] for q in _seed_questions()}
         for item in json.loads(recorded.read_text(encoding="utf-8"))["items"]:
             if item["refused"] or item["id"] not in by_id:
                 continue

@@ -8,6 +8,7 @@ names (the verifier's rule reads the conflicts, the answer's word coverage and t
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -63,7 +64,6 @@ _DOWN = frozenset(
 )
 _EARLIER = frozenset("before earlier early prior preceding".split())
 _LATER = frozenset("after later late following subsequently postpone delay".split())
-_AXES: list[tuple[frozenset[str], frozenset[str]]] = []
 _QUANTIFIERS = frozenset(
     "all every each some none only first second third fourth last most least majority minority half both".split()
 )
@@ -140,16 +140,19 @@ def _quantifiers(words: set[str]) -> set[str]:
     return {_QUANTIFIER_SYNONYMS.get(w, w) for w in words & _QUANTIFIERS}
 
 
+@functools.cache
+def _axes() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """The direction words' stems, per axis (the stemmer loads on first use)."""
+    return tuple(
+        (frozenset(map(_stem, one)), frozenset(map(_stem, other))) for one, other in ((_UP, _DOWN), (_EARLIER, _LATER))
+    )
+
+
 def _directions(words: set[str]) -> list[int]:
     """Per axis (up/down, earlier/later): 1 or -1 when the words go one way only, else 0."""
-    if not _AXES:
-        _AXES.extend(
-            (frozenset(map(_stem, one)), frozenset(map(_stem, other)))
-            for one, other in ((_UP, _DOWN), (_EARLIER, _LATER))
-        )
     stemmed = {_stem(w) for w in words}
     found = []
-    for one, other in _AXES:
+    for one, other in _axes():
         a, b = bool(stemmed & one), bool(stemmed & other)
         found.append(1 if a and not b else -1 if b and not a else 0)
     return found
