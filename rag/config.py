@@ -22,6 +22,9 @@ TRAINABLE_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 GENERATORS = ("auto", "extractive", "local", "hosted")
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("convex", "rrf")
+# Faithfulness judges of `rag eval` (`rag.evaluate.judges`), the default first.
+JUDGES = ("verifier", "overlap", "llm", "nli")
+DEFAULT_JUDGE = JUDGES[0]
 VECTOR_STORES = ("faiss", "milvus")
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rag.answer.prompts import fence, load_prompt
+from rag.config import JUDGES
 from rag.errors import ConfigError, ModelNotFoundError
 from rag.mentions import names_name, numbers
 from rag.models.embedders import Embedder
@@ -24,7 +25,6 @@ from rag.types import Chunk
 
 __all__ = ["Verdict", "Judge", "OverlapJudge", "LLMJudge", "NLIJudge", "VerifierJudge", "overlap_features", "JUDGES"]
 
-JUDGES = ("overlap", "verifier", "llm", "nli")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z\-']+")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from rag.config import Settings
+from rag.config import DEFAULT_JUDGE, Settings
 from rag.errors import GeneratorError, InputError
 from rag.evaluate.calibration_store import CALIBRATION_FILE, load_calibration
 from rag.evaluate.dataset import EvalItem, external_record, read_eval_items, write_batch_questions
@@ -95,7 +95,7 @@ def run_eval(
     questions: Path,
     out: Path,
     settings: Settings,
-    judge_name: str = "verifier",
+    judge_name: str = DEFAULT_JUDGE,
     nli_model: str | None = None,
     progress: bool = False,
     pipeline=None,

@@ -1,6 +1,6 @@
 """The evaluation subcommands (answers and retrieval); registered by `rag.serve.cli`.
 
-- `rag eval QUESTIONS.jsonl [--out DIR] [--judge overlap|verifier|llm|nli] [-g GEN] [-k K]` (a file
+- `rag eval QUESTIONS.jsonl [--out DIR] [--judge verifier|overlap|llm|nli] [-g GEN] [-k K]` (a file
   of answers written elsewhere, RAGAS `response` + `retrieved_contexts`, is scored without answering)
 - `rag eval compare RUN_A RUN_B` (also `rag eval-compare RUN_A RUN_B`)
 - `rag eval-retrieval --beir DIR [--split S] [--finetune-split S]` (retrieval on a BEIR dataset, `rag.evaluate.beir`)
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.config import FUSIONS, GENERATORS, RETRIEVAL_MODES, Settings
+from rag.config import DEFAULT_JUDGE, FUSIONS, GENERATORS, JUDGES, RETRIEVAL_MODES, Settings
 from rag.errors import InputError
 
 __all__ = ["add_parsers", "COMMANDS"]
@@ -35,8 +35,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="run folder (default eval/runs/<UTC stamp>/); re-using one skips answered ids")
     p.add_argument(
         "--judge",
-        choices=("overlap", "verifier", "llm", "nli"),
-        default="verifier",
+        choices=JUDGES,
+        default=DEFAULT_JUDGE,
         help="faithfulness judge (verifier: the shipped claim verifier, docs/verifier.md)",
     )
     p.add_argument(
