@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from rag.index.generations import load_index
-from rag.ingest.titles import TITLE_CHARS, TITLES_VERSION, document_title
+from rag.ingest.titles import OPENING_CHARS, TITLE_CHARS, TITLES_VERSION, document_title
 from rag.ingest.update import update_index
 from tests.support.fakes import HashEmbedder
 from tests.support.paths import SEEDS
@@ -14,7 +14,7 @@ from tests.support.paths import SEEDS
 
 def test_every_seed_gets_a_readable_title():
     titles = {f.name: document_title(f.read_text(encoding="utf-8"), None, f.name) for f in sorted(SEEDS.iterdir())}
-    assert all(0 < len(t) <= TITLE_CHARS for t in titles.values()), titles
+    assert all(0 < len(t) <= OPENING_CHARS for t in titles.values()), titles
     assert not any(t.lower() in ("advertisement", "share") for t in titles.values())
     assert titles["003_cfe4bc22fca850f4.txt"].startswith("China sets ‘technological self-reliance’")
     assert titles["000_8ffd45b442800ac1.txt"].startswith("Proactive policy in pipeline")
@@ -31,8 +31,22 @@ def test_format_titles_headings_kickers_and_furniture():
     )
     assert document_title("Apples\n\nApples grow on trees in orchards. More.", None, "a.txt") == "Apples"
     assert document_title("", None, "empty.txt") == "empty.txt"
-    long_heading = " ".join(["word"] * 18)
+    long_heading = " ".join(["word"] * 60)
     assert len(document_title(long_heading, None, "x")) <= TITLE_CHARS
+
+
+def test_a_stated_title_is_kept_whole_and_running_text_is_clipped():
+    paper = (
+        "Diabetes-induced effects on cardiomyocytes in chick embryonic heart micromass and mouse embryonic stem cells."
+    )
+    assert document_title(f"{paper}\n\nDiabetes mellitus during pregnancy is a challenge.", None, "p.txt") == paper[:-1]
+    assert document_title(f"# {paper}\n\nBody.", None, "p.md") == paper
+    assert document_title("Body.", paper, "p.pdf") == paper
+    running = f"{paper} It goes on for a while. And on."
+    clipped = document_title(f"{running}\nA second line of the same paragraph.", None, "r.txt")
+    assert clipped.endswith("…") and len(clipped) <= OPENING_CHARS
+    alone_but_last = document_title(paper, None, "only.txt")  # nothing after it: running text, not a title
+    assert len(alone_but_last) <= OPENING_CHARS
 
 
 def _index_titled_by_older_rules(settings, embedder, corpus) -> None:
