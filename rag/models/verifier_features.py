@@ -158,8 +158,18 @@ def _directions(words: set[str]) -> list[int]:
     return found
 
 
-def _negated(words: list[str]) -> bool:
-    return sum(w in _NEGATION or w.endswith("n't") for w in words) % 2 == 1
+def _negated(text: str) -> bool:
+    """An odd number of negation words. A capitalised one inside a sentence belongs to a name or a
+    title ("The Year Without a Santa Claus", "No Country for Old Men") and negates nothing."""
+    count = 0
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        if not (word in _NEGATION or word.endswith("n't")):
+            continue
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:;\n"
+        count += match.group()[0].islower() or sentence_start
+    return count % 2 == 1
 
 
 @dataclass
@@ -223,8 +233,8 @@ class Aligner:
         claim_set, window_set = set(claim_words), set(window_words)
         # Direction and negation are read in the one sentence that matches best: a window of two
         # may say both.
-        best_sentence = _words(self._window(claim_stems, evidence, size=1))
-        sentence_words = set(best_sentence)
+        best_sentence = self._window(claim_stems, evidence, size=1)
+        sentence_words = set(_words(best_sentence))
         flipped = any(c * e == -1 for c, e in zip(_directions(claim_set), _directions(sentence_words), strict=True))
         quantifiers = _quantifiers(claim_set) - _quantifiers(window_set)
         in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
@@ -246,7 +256,7 @@ class Aligner:
             float(bool(claim_numbers - evidence_numbers)),
             float(bool(claim_numbers)),
             sum(not names_name(n, evidence) for n in names) / len(names) if names else 0.0,
-            float(_negated(claim_words) != _negated(best_sentence)),
+            float(_negated(claim) != _negated(best_sentence)),
             float(flipped),
             min(len(quantifiers), 2) / 2,
             swapped,

@@ -26,6 +26,17 @@ def test_each_kind_of_changed_detail_shows_in_its_feature():
     assert _features("Exports rose 8.5% in March because of Tesla.")["missing_count"] > 0
 
 
+def test_a_negation_word_inside_a_title_negates_nothing():
+    evidence = '"The Year Without a Santa Claus" inspired "Christmas Without Snow", the 2008 special.'
+    aligner = Aligner(idf={})
+    negation = FEATURES.index("negation_mismatch")
+    denied = aligner.features('The 2008 special was not inspired by "The Year Without a Santa Claus".', evidence)
+    restated = aligner.features('The 2008 special was inspired by "The Year Without a Santa Claus".', evidence)
+    assert denied[negation] == 1.0 and restated[negation] == 0.0
+    no_at_start = aligner.features("No film was made in 1974.", "A film was made in 1974.")
+    assert no_at_start[negation] == 1.0
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
