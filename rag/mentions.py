@@ -201,6 +201,10 @@ def mentions(lowered_text: str, name: str) -> bool:
         return True
     if name in _DEMONYM_COUNTRY and _DEMONYM_COUNTRY[name] in lowered_text:
         return True
+    if any(
+        country == name and re.search(rf"\b{demonym}\b", lowered_text) for demonym, country in _DEMONYM_COUNTRY.items()
+    ):
+        return True  # "Ireland" named by "the Irish linen industry"
     name, text = _unaccented(name), _unaccented(lowered_text)
     if name in text:
         return True

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.mentions import names_acronym, names_name, numbers, plain
+from rag.mentions import mentions, names_acronym, names_name, numbers, plain
 
 
 def test_plain_dashes_and_quotes():
@@ -71,3 +71,9 @@ def test_a_name_whose_words_are_scattered_or_changed_is_not_named():
 
 def test_a_dotted_section_number_is_kept_as_written():
     assert numbers("see section 3.2.1 and 4.5") == {"3.2.1", "4.5"}
+
+
+def test_a_country_is_named_by_its_demonym_either_way():
+    assert mentions("the growth of the irish linen industry", "ireland")
+    assert mentions("the irish linen industry", "irish") and mentions("a visit to ireland", "irish")
+    assert mentions("dutch traders", "netherlands") and not mentions("traders from dublin", "ireland")

@@ -269,7 +269,15 @@ def unmet_sense(question: str, sentence: str) -> str | None:
     said = set(_PLAIN_WORD.findall(text.lower()))
     for word in sorted(asked - said):
         prefix = _NEGATING_PREFIX.match(word)
-        opposites = _OPPOSITES.get(word, set()) | ({word[prefix.end() :]} if prefix else set())
+        base = word[prefix.end() :] if prefix else None
+        opposites = _OPPOSITES.get(word, set()) | ({base} if base else set())
         for opposite in sorted(opposites & said - asked):
+            if opposite == base and _negates(text, base):
+                continue  # "not equal" says "unequal"
             return f"the sentence speaks of {opposite!r}, the question of {word!r}"
     return None
+
+
+def _negates(text: str, word: str) -> bool:
+    """Whether `text` denies `word` ("not equal", "never been equal", "isn't equal")."""
+    return re.search(rf"(?:\b(?:not|never)|n['’]t)\s+(?:\w+\s+)?{re.escape(word)}\b", text, re.IGNORECASE) is not None

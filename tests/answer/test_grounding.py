@@ -106,6 +106,7 @@ def test_another_name_is_not_mentioned(name):
         ("What wasn't Marin's order?", "His orders were to protect the King's land."),
         ("What class contains the least difficult problems?", "NP-complete contains the most difficult problems."),
         ("Who uninvited Washington to dine?", "Saint-Pierre invited Washington to dine with him."),
+        ("What follows if the two classes are unequal?", "If they are equal, then P is equal to NP."),
         ("What did public bill committees consider?", "Private bill committees considered the tram network."),
     ],
 )
@@ -125,6 +126,8 @@ def test_a_sentence_about_the_opposite_does_not_answer(question, sentence):
         ),
         ("What balances the force when there is no movement?", "With no movement, static friction balances it."),
         ("What did the most recent survey find?", "The most recent survey found growth."),
+        ("What follows if the two classes are unequal?", "If they are not equal then P is not equal to NP."),
+        ("Who was uninvited?", "The envoy was never invited to the talks."),
     ],
 )
 def test_a_sentence_in_the_same_sense_answers(question, sentence):
