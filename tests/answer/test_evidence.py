@@ -110,9 +110,9 @@ def test_the_cross_encoder_reads_a_continuing_sentence_after_the_one_it_continue
     # Only the best sentence is a candidate of its own; the one continuing it is read too.
     ranked = score_sentences(question, [_hit(1, text)], HashEmbedder(), reranker, rerank_candidates=1)
     read = [passage for _, passage in reranker.pairs]
-    assert read[0].startswith("After complement proteins")
+    assert read[0].startswith("doc: After complement proteins")  # under its document's title
     assert read[1] == (
-        "After complement proteins bind to the microbe, they activate other complement proteases. "
+        "doc: After complement proteins bind to the microbe, they activate other complement proteases. "
         "This produces a catalytic cascade that amplifies the signal."
     )
     assert len(read) == 2  # the map sentence does not continue anything
