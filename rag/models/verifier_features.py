@@ -158,6 +158,25 @@ def _directions(words: set[str]) -> list[int]:
     return found
 
 
+# Words that say "not" without a negation word: a rewording often writes "failed to take" for
+# "did not take", "unprecedented" for "never seen before", "rather than" for "not merely".
+_DENIAL = re.compile(
+    r"\b(?:fail(?:s|ed|ing|ure)?|unable|lack(?:s|ed|ing)?|barred|bans?|banned|refus(?:e|es|ed|ing|al)|"
+    r"prohibit(?:s|ed)?|forbid(?:s|den)?|rather than|instead|absen(?:t|ce)|unprecedented)\b",
+    re.IGNORECASE,
+)
+
+
+def _negation_conflict(claim: str, sentence: str, reworded: bool) -> bool:
+    """One side negates and the other does not; in a `reworded` claim (not a near-copy), unless
+    the other side says "not" in other words (`_DENIAL`)."""
+    claim_negated, sentence_negated = _negated(claim), _negated(sentence)
+    if claim_negated == sentence_negated:
+        return False
+    other = sentence if claim_negated else claim
+    return not reworded or _DENIAL.search(other) is None
+
+
 def _negated(text: str) -> bool:
     """An odd number of negation words. A capitalised one inside a sentence belongs to a name or a
     title ("The Year Without a Santa Claus", "No Country for Old Men") and negates nothing."""
@@ -256,7 +275,7 @@ class Aligner:
             float(bool(claim_numbers - evidence_numbers)),
             float(bool(claim_numbers)),
             sum(not names_name(n, evidence) for n in names) / len(names) if names else 0.0,
-            float(_negated(claim) != _negated(best_sentence)),
+            float(_negation_conflict(claim, best_sentence, reworded=coverage < _KEEPS_WORDS)),
             float(flipped),
             min(len(quantifiers), 2) / 2,
             swapped,

@@ -37,6 +37,18 @@ def test_a_negation_word_inside_a_title_negates_nothing():
     assert no_at_start[negation] == 1.0
 
 
+def test_a_rewording_may_say_not_in_other_words_but_a_near_copy_may_not():
+    aligner = Aligner(idf={})
+    negation = FEATURES.index("negation_mismatch")
+    evidence = "In 1107 the Normans under Bohemond besieged Dyrrachium and failed to take the city."
+    reworded = aligner.features("Bohemond's Norman army could not capture Dyrrachium in that year.", evidence)
+    assert reworded[negation] == 0.0
+    toggled = aligner.features("In 1107 the Normans under Bohemond did not besiege Dyrrachium.", evidence)
+    assert toggled[negation] == 1.0
+    plain = "In 1107 the Normans under Bohemond besieged Dyrrachium and took the city."
+    assert aligner.features("Bohemond's Norman army could not capture Dyrrachium in that year.", plain)[negation] == 1.0
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
