@@ -128,6 +128,11 @@ _DEMONYM_COUNTRY = {
     "polish": "poland",
     "finnish": "finland",
 }
+# The same table read from the country: "Ireland" is named by "the Irish linen industry".
+_COUNTRY_DEMONYMS = {
+    country: re.compile(r"\b(?:" + "|".join(d for d, c in _DEMONYM_COUNTRY.items() if c == country) + r")\b")
+    for country in set(_DEMONYM_COUNTRY.values())
+}
 # Words an acronym skips: "CPC" is the Communist Party of China.
 _ACRONYM_SKIPS = frozenset("of and the for in on to at &".split())
 # Words that never start a spelled-out acronym's words ("an important" is not "AI").
@@ -201,10 +206,8 @@ def mentions(lowered_text: str, name: str) -> bool:
         return True
     if name in _DEMONYM_COUNTRY and _DEMONYM_COUNTRY[name] in lowered_text:
         return True
-    if any(
-        country == name and re.search(rf"\b{demonym}\b", lowered_text) for demonym, country in _DEMONYM_COUNTRY.items()
-    ):
-        return True  # "Ireland" named by "the Irish linen industry"
+    if name in _COUNTRY_DEMONYMS and _COUNTRY_DEMONYMS[name].search(lowered_text):
+        return True
     name, text = _unaccented(name), _unaccented(lowered_text)
     if name in text:
         return True
