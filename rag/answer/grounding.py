@@ -33,12 +33,14 @@ from rag.text import MARKER, content_words
 from rag.types import Hit
 
 __all__ = [
+    "swapped_name",
     "unmet_names",
     "Constraints",
     "GroundingCheck",
     "check_answer",
     "passages_text",
     "question_constraints",
+    "sentence_neighbours",
     "sentence_windows",
     "unmet_constraint",
 ]
@@ -164,6 +166,62 @@ def unmet_names(constraints: Constraints, document: str, others: Sequence[str] =
     if absent:
         return f"the best sentence's document never mentions {', '.join(absent)}, which the question asks about"
     return None
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][\w'’-]*")
+_WH_WORDS = frozenset({"what", "which", "whose", "many", "much"})
+
+
+def _frame(tokens: list[str], i: int) -> set[str]:
+    """The content words within two tokens of token i, cut to a crude stem (`_stems`)."""
+    return _stems(" ".join(tokens[max(0, i - 2) : i] + tokens[i + 1 : i + 3]))
+
+
+def swapped_name(
+    constraints: Constraints, question: str, sentence: str, neighbours: Sequence[str], title: str = ""
+) -> str | None:
+    """Why `sentence` is about something else than the question, or None: a name the question
+    asks about is nowhere in the sentence, its `neighbours` (itself and the sentences either side
+    of it) or its document's `title`, and the sentence names something else in the same frame
+    ("Who was the first Cetrum President?" over "The first Warsaw President was Jan Andrzej
+    Menich"; "How many rooms does the Katyn Historical Museum have?" over "Warsaw Historical
+    Museum contains 60 rooms"). The frame is the words within two of the name; the other name is
+    a word the question lacks that stands capitalised mid-sentence in the neighbours. A name
+    merely left unsaid ("Why is Beijing pushing…" over "China will adopt…") has no such rival."""
+    lowered = " ".join([title, sentence, *neighbours]).lower()
+    missing = [name for name in constraints.names if not mentions(lowered, name)]
+    if not missing:
+        return None
+    asked = [POSSESSIVE.sub("", token).lower() for token in _TOKEN.findall(question)]
+    raw = _TOKEN.findall(sentence)
+    said = [POSSESSIVE.sub("", token).lower() for token in raw]
+    # "Unlike" opens a sentence; "Warsaw" also stands mid-sentence.
+    named = {
+        POSSESSIVE.sub("", m.group(0))
+        for text in (sentence, *neighbours)
+        for m in _NAME.finditer(text)
+        if not SENTENCE_START.search(text[: m.start()])
+    }
+    for name in missing:
+        # A name inside what is asked for ("Which Chinese premier…", "What Swiss city…") is
+        # next to the answer itself, which is a name the question lacks.
+        where = [i for i, token in enumerate(asked) if token == name and not _WH_WORDS & set(asked[max(0, i - 2) : i])]
+        frame = set().union(*(_frame(asked, i) for i in where))
+        for j, token in enumerate(raw):
+            if POSSESSIVE.sub("", token) not in named or said[j] in asked or not content_words(token):
+                continue
+            if frame & _frame(said, j):
+                return f"it names {POSSESSIVE.sub('', token)} where the question names {name}"
+    return None
+
+
+def sentence_neighbours(hit: Hit, offset: int) -> tuple[str, ...]:
+    """The passage sentence at `offset` (in the passage text) with the sentences either side."""
+    texts = [sentence.text for sentence in hit.chunk.sentences]
+    for i, sentence in enumerate(hit.chunk.sentences):
+        if sentence.start == offset:
+            return tuple(texts[max(0, i - 1) : i + 2])
+    return ()
 
 
 def _stems(text: str) -> set[str]:

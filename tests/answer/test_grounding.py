@@ -1,7 +1,7 @@
 import pytest
 
 from rag.answer.answering import unmet_sense
-from rag.answer.grounding import check_answer, question_constraints, unmet_constraint
+from rag.answer.grounding import check_answer, question_constraints, swapped_name, unmet_constraint
 from rag.types import Chunk, Hit
 
 
@@ -186,3 +186,58 @@ def test_other_numbers_of_the_question_must_be_in_the_sources():
     constraints = question_constraints("What did the 13th plan say?")
     assert unmet_constraint(constraints, "It said more [1].", "", "the 14th plan said more") is not None
     assert unmet_constraint(constraints, "It said more [1].", "", "the 13th plan said more") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "window", "rival"),
+    [
+        # The question's name is swapped for another in the same frame.
+        (
+            "Who was the first Cetrum President?",
+            "The first Warsaw President was Jan Andrzej Menich.",
+            "Warsaw The first Warsaw President was Jan Andrzej Menich. It grew in Warsaw.",
+            "Warsaw",
+        ),
+        (
+            "How many rooms does the Katyn Historical Museum have?",
+            "Dating back to 1936 Warsaw Historical Museum contains 60 rooms.",
+            "Warsaw Dating back to 1936 Warsaw Historical Museum contains 60 rooms.",
+            "Warsaw",
+        ),
+        # Left unsaid, not swapped: the country for its capital.
+        (
+            "Why is Beijing pushing breakthroughs in critical technologies?",
+            "Zheng Shanjie said China will adopt measures to push breakthroughs in critical technologies.",
+            "Plan Zheng Shanjie said China will adopt measures to push breakthroughs in critical technologies.",
+            None,
+        ),
+        # A word that opens a sentence is not a name.
+        (
+            "How is this support different from China's earlier stimulus packages?",
+            "Unlike previous stimulus measures, this round favours technology.",
+            "Budget Unlike previous stimulus measures, this round favours technology.",
+            None,
+        ),
+        # Inside what is asked for, the name stands next to the answer.
+        (
+            "Which Chinese premier outlined the path to modernization?",
+            "The path to modernization outlined by premier Li Qiang needs a strategy.",
+            "Plan The path to modernization outlined by premier Li Qiang needs a strategy.",
+            None,
+        ),
+        # The name is in the window: nothing swapped.
+        (
+            "Who was the first Warsaw President?",
+            "The first Warsaw President was Jan Andrzej Menich.",
+            "Warsaw The first Warsaw President was Jan Andrzej Menich.",
+            None,
+        ),
+    ],
+)
+def test_swapped_name(question, sentence, window, rival):
+    title, text = window.split(" ", 1)
+    problem = swapped_name(question_constraints(question), question, sentence, [text], title)
+    if rival is None:
+        assert problem is None
+    else:
+        assert problem is not None and f"names {rival} where" in problem

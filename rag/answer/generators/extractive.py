@@ -17,7 +17,15 @@ from rag.answer.answering import (
 )
 from rag.answer.evidence import ScoredSentence, leaned_on, score_sentences_for
 from rag.answer.generators.base import Generation, TextStream
-from rag.answer.grounding import passages_text, question_constraints, sentence_windows, unmet_constraint, unmet_names
+from rag.answer.grounding import (
+    passages_text,
+    question_constraints,
+    sentence_neighbours,
+    sentence_windows,
+    swapped_name,
+    unmet_constraint,
+    unmet_names,
+)
 from rag.models.cross_encoders import Reranker
 from rag.models.embedders import Embedder
 from rag.types import REFUSAL_TEXT, Hit
@@ -213,15 +221,22 @@ class ExtractiveGenerator:
         say, or None: it speaks of the opposite of what is asked (`unmet_sense`: "Which cell
         never reacts…" over "Many T cells react…"), or its document (what was retrieved of it)
         never names what the question names (`unmet_names`: "Berlin's first stock exchange" over
-        "Warsaw's first stock exchange…"). A lower sentence that happens to hold a "not" or the
-        name is then no answer either."""
+        "Warsaw's first stock exchange…"), or it names something else where the question names
+        what its neighbours never mention (`swapped_name`: "the first Warsaw President" for "the
+        first Cetrum President"). A lower sentence that happens to hold a "not" or the name is
+        then no answer either."""
         by_document: dict[str, list[Hit]] = {}
         for hit in passages:
             by_document.setdefault(hit.chunk.source, []).append(hit)
-        own = by_document.pop(passages[best.marker - 1].chunk.source)
+        passage = passages[best.marker - 1]
+        own = by_document.pop(passage.chunk.source)
         others = [passages_text(hits) for hits in by_document.values()]
-        return unmet_sense(question, best.text) or unmet_names(
-            question_constraints(question), passages_text(own), others
+        constraints = question_constraints(question)
+        neighbours = sentence_neighbours(passage, best.offset)
+        return (
+            unmet_sense(question, best.text)
+            or unmet_names(constraints, passages_text(own), others)
+            or swapped_name(constraints, question, best.text, neighbours, passage.chunk.title)
         )
 
     def _meeting_constraints(

@@ -109,6 +109,27 @@ def test_the_best_sentence_s_document_must_name_what_the_question_names(embedder
     assert out.text.startswith("Strategic industries made up nearly 14 percent of GDP in 2024. [1]")
 
 
+def test_the_name_asked_about_must_be_near_the_best_sentence_not_just_in_its_document(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    text = (
+        "Yale and Harvard have been rivals for a century. The universities lie far apart. "
+        "Both admit few students. The Harvard Crimson competes in 42 sports in the Ivy League."
+    )
+    passage = Hit(Chunk("h.txt:0", "h.txt", "h.txt", "Harvard University", text, 0, len(text)), 0.5, 1)
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, reranker=KeywordReranker(("sports",)))
+    out = gen.generate("How many sports does Yale compete in?", [passage])
+    assert out.refused and "names Harvard where the question names yale" in out.notes[0]
+    # The title names what the sentence is about.
+    out = gen.generate("How many sports does Harvard compete in?", [passage])
+    assert out.text.startswith("The Harvard Crimson competes in 42 sports")
+    # So does the sentence before it.
+    text = "The Crimson is Harvard's team. It competes in 42 sports in the Ivy League."
+    passage = Hit(Chunk("c.txt:0", "c.txt", "c.txt", "Teams", text, 0, len(text)), 0.5, 1)
+    out = gen.generate("How many sports does Harvard compete in?", [passage])
+    assert not out.refused
+
+
 def test_a_best_sentence_about_the_opposite_is_no_answer(embedder):
     from tests.support.fakes import KeywordReranker
 
