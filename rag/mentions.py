@@ -110,8 +110,9 @@ def numbers(text: str) -> set[str]:
 
 # ---- names
 
-# A demonym's ending: "Chinese", "Indian", "Korean", "British", "Israeli".
-_DEMONYM = re.compile(r"(?:ese|ian|an|ish|i)$")
+# A demonym's ending: "Chinese", "Indian", "Korean", "British", "Israeli"; and "Western" for
+# "the West".
+_DEMONYM = re.compile(r"(?:ese|ian|an|ish|i|ern)$")
 # Demonyms that do not share their country's first four letters.
 _DEMONYM_COUNTRY = {
     "irish": "ireland",
@@ -152,7 +153,8 @@ def names_acronym(acronym: str, text: str) -> bool:
     letters = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
     if re.search(r"\b" + re.escape(letters) + r"s?\b", text):
         return True
-    words = [w.lower() for w in re.findall(r"[A-Za-z]+", plain(text))]
+    # "Chinese People's Political Consultative Conference" spells "CPPCC": a possessive adds no letter.
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", re.sub(r"'s\b", "", plain(text)))]
     words = [w for w in words if w in _ACRONYM_SKIPS or w not in _FUNCTION_WORDS]
     letters = letters.lower()
     spelled = ("".join(w[0] for w in words), "".join(w[0] for w in words if w not in _ACRONYM_SKIPS))

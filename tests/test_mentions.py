@@ -36,6 +36,8 @@ def test_one_is_not_a_number_word_but_other_figures_differ():
         ("FIFO", "using first-in, first-out buffering"),
         ("US", "competition with the United States"),
         ("US", "US sanctions"),
+        ("CPPCC", "the National Committee of the Chinese People's Political Consultative Conference"),
+        ("NPC", "the Third Session of the 14th National People’s Congress"),
     ],
 )
 def test_an_acronym_is_named_by_its_spelled_out_words(acronym, text):
@@ -59,6 +61,7 @@ def test_a_name_written_another_way_is_named():
     assert names_name("Iran's Islamic Revolution", text)
     assert names_name("Britain", text)
     assert names_name("Zheng Shanjie", "Last week, Zheng Shanjie, head of the commission, said")
+    assert names_name("Western", "export controls from the West") and names_name("West", "Western sanctions")
 
 
 def test_a_name_whose_words_are_scattered_or_changed_is_not_named():

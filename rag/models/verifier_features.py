@@ -41,7 +41,9 @@ FEATURES = (
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z\-']+(?:\s+[A-Z][a-zA-Z\-']+)*")
+# A hyphen joins two capitalised parts of a name ("Hewlett-Packard", "Israel-Lebanon"); in
+# "AI-driven" or "US-led" only the capitalised part is a name.
+_NAME = re.compile(r"\b[A-Z][a-zA-Z']+(?:-[A-Z][a-zA-Z']+)*(?:\s+[A-Z][a-zA-Z']+(?:-[A-Z][a-zA-Z']+)*)*")
 _STOP = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being this that
     these those it its he she they them his her their we our you your i me my what which who whom whose
@@ -69,8 +71,22 @@ _QUANTIFIERS = frozenset(
 )
 # The share of a claim's content words found in its evidence above which it is a near-copy.
 _KEEPS_WORDS = 0.7
-# Quantifiers that say the same ("every algorithm", "all algorithms").
-_QUANTIFIER_SYNONYMS = {"every": "all", "each": "all"}
+# Words that say what a quantifier says ("every algorithm", "all algorithms"; "the final years",
+# "the last years"), and "part of" says "some of".
+_QUANTIFIER_SYNONYMS = {
+    "every": "all",
+    "each": "all",
+    "entire": "all",
+    "several": "some",
+    "certain": "some",
+    "earliest": "first",
+    "final": "last",
+    "latest": "last",
+    "sole": "only",
+    "solely": "only",
+    "exclusively": "only",
+    "majority": "most",
+}
 
 _stemmer = None
 
@@ -136,8 +152,12 @@ def _names(text: str) -> list[str]:
     return [m.group(0) for m in _NAME.finditer(text) if m.start() not in starts and m.group(0).lower() not in _STOP]
 
 
-def _quantifiers(words: set[str]) -> set[str]:
-    return {_QUANTIFIER_SYNONYMS.get(w, w) for w in words & _QUANTIFIERS}
+_PART_OF = re.compile(r"\bpart of\b", re.IGNORECASE)
+
+
+def _quantifiers(words: set[str], text: str) -> set[str]:
+    found = {_QUANTIFIER_SYNONYMS.get(w, w) for w in words if w in _QUANTIFIERS or w in _QUANTIFIER_SYNONYMS}
+    return found | {"some"} if _PART_OF.search(text) else found
 
 
 @functools.cache
@@ -255,7 +275,7 @@ class Aligner:
         best_sentence = self._window(claim_stems, evidence, size=1)
         sentence_words = set(_words(best_sentence))
         flipped = any(c * e == -1 for c, e in zip(_directions(claim_set), _directions(sentence_words), strict=True))
-        quantifiers = _quantifiers(claim_set) - _quantifiers(window_set)
+        quantifiers = _quantifiers(claim_set, claim) - _quantifiers(window_set, window)
         in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
         swapped = 0.0
         # Names in another order mean swapped roles only in a claim that keeps the evidence's

@@ -49,6 +49,27 @@ def test_a_rewording_may_say_not_in_other_words_but_a_near_copy_may_not():
     assert aligner.features("Bohemond's Norman army could not capture Dyrrachium in that year.", plain)[negation] == 1.0
 
 
+def test_a_quantifier_said_in_other_words_is_no_conflict():
+    aligner = Aligner(idf={})
+    quantifier = FEATURES.index("quantifier_mismatch")
+    evidence = "The Portuguese destroyed the fort and captured part of the Huguenots in its final years."
+    assert aligner.features("The Portuguese took some of the Huguenots prisoner.", evidence)[quantifier] == 0.0
+    assert aligner.features("The fort was destroyed in its last years.", evidence)[quantifier] == 0.0
+    assert aligner.features("The Portuguese took all of the Huguenots prisoner.", evidence)[quantifier] > 0
+    # "part" alone is no quantifier.
+    split = "The Vistula divides Warsaw into a left part and a right part."
+    assert aligner.features("Some of Warsaw lies on the left bank.", split)[quantifier] > 0
+
+
+def test_only_the_capitalised_part_of_a_hyphenated_word_is_a_name():
+    evidence = "The initiative will bring AI-powered automation to manufacturing."
+    assert _features_of("AI-driven automation will reach manufacturing.", evidence)["name_missing"] == 0.0
+
+
+def _features_of(claim: str, evidence: str) -> dict[str, float]:
+    return dict(zip(FEATURES, Aligner(idf={}).features(claim, evidence), strict=True))
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
