@@ -66,6 +66,10 @@ _DOWN = frozenset(
 )
 _EARLIER = frozenset("before earlier early prior preceding".split())
 _LATER = frozenset("after later late following subsequently postpone delay".split())
+_LONG = frozenset("long longer longest".split())
+_SHORT = frozenset("short shorter shortest".split())
+_TOWARD = frozenset("toward towards".split())
+_AWAY = frozenset("away".split())
 _QUANTIFIERS = frozenset(
     "all every each some none only first second third fourth last most least majority minority half both".split()
 )
@@ -164,7 +168,43 @@ def _quantifiers(words: set[str], text: str) -> set[str]:
 def _axes() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
     """The direction words' stems, per axis (the stemmer loads on first use)."""
     return tuple(
-        (frozenset(map(_stem, one)), frozenset(map(_stem, other))) for one, other in ((_UP, _DOWN), (_EARLIER, _LATER))
+        (frozenset(map(_stem, one)), frozenset(map(_stem, other))) for one, other in ((_UP, _DOWN), (_EARLIER, _LATER), (_LONG, _SHORT), (_TOWARD, _AWAY))
+    )
+
+
+def _direction_marks(words: list[str]) -> list[tuple[int, int, set[str]]]:
+    """Each direction word of `words` as (axis, 1 or -1, what it says goes one way: the stems of
+    the word just before it and of the first content word within two after it, direction words
+    and stopwords aside)."""
+    axes = _axes()
+    directional = frozenset().union(*(one | other for one, other in axes))
+    words = [part for word in words for part in word.split("-") if part]  # "long-term" reads "long", "term"
+    stemmed = [_stem(w) for w in words]
+
+    def content(j: int) -> bool:
+        return words[j] not in _STOP and stemmed[j] not in directional
+
+    marks = []
+    for i, stem in enumerate(stemmed):
+        for axis, (one, other) in enumerate(axes):
+            if stem in one or stem in other:
+                near = {stemmed[i - 1]} if i and content(i - 1) else set()
+                after = [j for j in range(i + 1, min(len(words), i + 3)) if content(j)]
+                near |= {stemmed[after[0]]} if after else set()
+                marks.append((axis, 1 if stem in one else -1, near))
+    return marks
+
+
+def _opposite_beside(claim: list[str], evidence: list[str]) -> bool:
+    """Whether a direction word of the claim stands beside a word that the evidence puts beside
+    the opposite one ("a *less* proactive policy" against "a *more* proactive policy"; "lagging
+    behind overall investment" against "outpacing overall investment"), even where each sentence
+    has words of both directions."""
+    marks = _direction_marks(evidence)
+    return any(
+        axis == other_axis and way == -other_way and near & other_near
+        for axis, way, near in _direction_marks(claim)
+        for other_axis, other_way, other_near in marks
     )
 
 
@@ -274,7 +314,9 @@ class Aligner:
         # may say both.
         best_sentence = self._window(claim_stems, evidence, size=1)
         sentence_words = set(_words(best_sentence))
-        flipped = any(c * e == -1 for c, e in zip(_directions(claim_set), _directions(sentence_words), strict=True))
+        flipped = any(
+            c * e == -1 for c, e in zip(_directions(claim_set), _directions(sentence_words), strict=True)
+        ) or _opposite_beside(claim_words, _words(best_sentence))
         quantifiers = _quantifiers(claim_set, claim) - _quantifiers(window_set, window)
         in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
         swapped = 0.0

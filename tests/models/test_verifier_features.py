@@ -70,6 +70,18 @@ def _features_of(claim: str, evidence: str) -> dict[str, float]:
     return dict(zip(FEATURES, Aligner(idf={}).features(claim, evidence), strict=True))
 
 
+def test_an_opposite_direction_beside_the_same_word_conflicts_even_in_a_mixed_sentence():
+    evidence = "Beijing is preparing a more proactive policy to accelerate upgrading and long-term investment."
+    direction = FEATURES.index("direction_conflict")
+    aligner = Aligner(idf={})
+    # "faster" goes up and "less" down: the sentence as a whole has no one direction.
+    assert aligner.features("Beijing plans a less proactive policy and faster upgrading.", evidence)[direction] == 1.0
+    assert aligner.features("Beijing plans a more proactive policy and faster upgrading.", evidence)[direction] == 0.0
+    assert aligner.features("Beijing favours short-term investment.", evidence)[direction] == 1.0
+    # Opposite words beside different things are no conflict.
+    assert aligner.features("Beijing plans a more proactive policy with less red tape.", evidence)[direction] == 0.0
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
