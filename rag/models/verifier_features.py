@@ -39,6 +39,7 @@ FEATURES = (
     "claim_length",
 )
 
+_TOKEN = re.compile(r"[A-Za-z0-9][\w'\-]*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A hyphen joins two capitalised parts of a name ("Hewlett-Packard", "Israel-Lebanon"); in
@@ -208,6 +209,30 @@ def _opposite_beside(claim: list[str], evidence: list[str]) -> bool:
     )
 
 
+def _exchanged(claim: str, evidence: str) -> bool:
+    """Whether the claim is the evidence with two of its parts exchanged ("science poses the
+    problems, industry supplies the answers" against "industry poses the problems, science
+    supplies the answers"; "lead in 5G, building on its dominance in 6G" against the reverse):
+    aligned word by word (stems), two replaced runs of the claim each hold what the other
+    replaced in the evidence."""
+    import difflib
+
+    def tokens(text: str) -> list[str]:  # "5G" and "6G" whole: they differ by their digit
+        return [_stem(w) for w in (t.lower() for t in _TOKEN.findall(text)) if w not in _STOP]
+
+    said, written = tokens(claim), tokens(evidence)
+    replaced = [
+        (frozenset(said[i1:i2]), frozenset(written[j1:j2]))
+        for tag, j1, j2, i1, i2 in difflib.SequenceMatcher(a=written, b=said, autojunk=False).get_opcodes()
+        if tag == "replace"
+    ]
+    return any(
+        mine == theirs_other and mine_other == theirs
+        for k, (mine, theirs) in enumerate(replaced)
+        for mine_other, theirs_other in replaced[k + 1 :]
+    )
+
+
 def _directions(words: set[str]) -> list[int]:
     """Per axis (up/down, earlier/later): 1 or -1 when the words go one way only, else 0."""
     stemmed = {_stem(w) for w in words}
@@ -326,6 +351,8 @@ class Aligner:
             order_claim = sorted(in_window, key=claim.find)
             order_window = sorted(in_window, key=lambda n: window.lower().find(n.lower()))
             swapped = float(order_claim != order_window)
+        if coverage >= _KEEPS_WORDS and _exchanged(claim, window):
+            swapped = 1.0
         similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)
         return [
             coverage,

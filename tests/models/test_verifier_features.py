@@ -82,6 +82,23 @@ def test_an_opposite_direction_beside_the_same_word_conflicts_even_in_a_mixed_se
     assert aligner.features("Beijing plans a more proactive policy with less red tape.", evidence)[direction] == 0.0
 
 
+def test_two_parts_of_a_near_copy_exchanged_are_a_conflict_but_a_passive_rewording_is_not():
+    swap = FEATURES.index("name_order_swapped")
+    aligner = Aligner(idf={})
+    evidence = "China aims to lead in 6G technology, building on its dominance in 5G networks."
+    assert (
+        aligner.features("China aims to lead in 5G technology, building on its dominance in 6G networks.", evidence)[
+            swap
+        ]
+        == 1.0
+    )
+    assert (
+        aligner.features("China aims to lead in 6G technology, building on its dominance in 5G.", evidence)[swap] == 0.0
+    )
+    passive = aligner.features("Beta was acquired by Acme in 2020.", "Acme acquired Beta in 2020.")
+    assert passive[swap] == 0.0
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
