@@ -55,6 +55,12 @@ IDF = "idf.json"
 SCHEMA_VERSION = 3
 QUOTE_MIN_CONTENT_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# A bare "yes" asserts what a yes/no question asks; "both" there is the question's "and".
+_YES = re.compile(r"\W*yes\W*", re.IGNORECASE)
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
+)
+_BOTH = re.compile(r"\bboth\b\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,7 @@ class Verifier:
         kept = [p for p in passages if p and p.strip()]
         if not claim.strip() or not kept:
             return Support(0.0, False, None)
+        claim, question = stated(claim, question)
         for index, passage in enumerate(kept):
             if quoted(claim, passage):  # the highest score there is: nothing else to read
                 return Support(1.0, 1.0 >= self.threshold, index)
@@ -236,17 +243,28 @@ class Verifier:
     def support_all(self, claims: Sequence[tuple[str, Sequence[str]]], question: str = "") -> list[Support]:
         """`support` for each (claim, passages), with every text they need encoded in one batch:
         an answer's sentences, or an evaluation's items, at once."""
-        self.prepare(claims)
+        self.prepare(claims, question)
         return [self.support(claim, passages, question) for claim, passages in claims]
 
-    def prepare(self, claims: Sequence[tuple[str, Sequence[str]]]) -> None:
+    def prepare(self, claims: Sequence[tuple[str, Sequence[str]]], question: str = "") -> None:
         """Encode, in one batch, the claims and passage pieces that `support` will read."""
+        claims = [(stated(claim, question)[0], passages) for claim, passages in claims]
         unquoted = [(claim, passages) for claim, passages in claims if not any(quoted(claim, p) for p in passages)]
         texts = [claim for claim, _ in unquoted if claim.strip()]
         for passages in dict.fromkeys(tuple(p for p in passages if p and p.strip()) for _, passages in unquoted):
             texts += [piece for passage in passages for piece in passage_segments(passage)]
         if texts:
             self.vectors.encode(list(dict.fromkeys(texts)))
+
+
+def stated(claim: str, question: str) -> tuple[str, str]:
+    """The claim and question to check: a bare "yes" to a yes/no question claims the question
+    itself ("Are Juniper and Cedrus both conifers?" "Yes." claims "Juniper and Cedrus conifers"),
+    with nothing left to take as given. A bare "no" stays as it is: the verifier does not prove a
+    denial, so it finds no support."""
+    if question and _YES.fullmatch(claim) and _YES_NO_QUESTION.match(question):
+        return _BOTH.sub("", question.strip().rstrip("?").strip()), ""
+    return claim, question
 
 
 def support_score(

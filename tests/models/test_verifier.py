@@ -12,6 +12,7 @@ from rag.models.verifier import (
     create_verifier,
     packaged_verifier_folder,
     quoted,
+    stated,
 )
 
 # Written for this test (not in the dev set or the training data): a reworded claim the evidence
@@ -71,6 +72,20 @@ def test_a_claim_copied_from_the_evidence_is_supported_and_an_absent_fact_is_not
     evidence = PAIRS[1][0]
     assert verifier.support(evidence, [evidence]).supported
     assert not verifier.support("BYD opened a factory in Brazil in 1998.", [evidence]).supported
+
+
+def test_a_bare_yes_claims_what_the_yes_no_question_asks():
+    assert stated("Yes.", "Are Juniper and Cedrus both conifers?") == ("Are Juniper and Cedrus conifers", "")
+    assert stated("No", "Are Juniper and Cedrus both conifers?") == ("No", "Are Juniper and Cedrus both conifers?")
+    assert stated("yes", "Which tree is taller?") == ("yes", "Which tree is taller?")
+    assert stated("Yes, both are conifers.", "Are they conifers?")[0] == "Yes, both are conifers."
+
+
+def test_a_bare_yes_is_supported_only_when_the_evidence_says_what_was_asked(verifier):
+    evidence = "Juniper is a conifer of the cypress family. Cedrus is a genus of conifers in the pine family."
+    assert verifier.support("Yes.", [evidence], "Are Juniper and Cedrus both conifers?").supported
+    assert not verifier.support("Yes.", [evidence], "Are Juniper and Cedrus both flowering shrubs of Peru?").supported
+    assert not verifier.support("No.", [evidence], "Are Juniper and Cedrus both flowering shrubs of Peru?").supported
 
 
 def test_a_sentence_quoted_from_a_longer_passage_is_supported(verifier):
