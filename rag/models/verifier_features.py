@@ -262,6 +262,23 @@ def _negation_conflict(claim: str, sentence: str, reworded: bool) -> bool:
     return not reworded or _DENIAL.search(other) is None
 
 
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[\u2013\u2014-]\s)\s*")
+
+
+def _in_scope(claim_stems: set[str], sentence: str) -> str:
+    """The clauses of an evidence sentence that hold the claim's words (at least two of them, or
+    all of a shorter clause's): a "not" in a clause the claim does not draw on is no denial of it
+    ("*Without* supercritical pressure the range is small; in steam turbines entry temperatures
+    are typically 565 °C" for "Steam turbine entry temperatures are typically 565 °C")."""
+    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+    kept = []
+    for clause in clauses:
+        clause_stems = set(stems(clause))
+        if len(claim_stems & clause_stems) >= min(2, len(clause_stems)):
+            kept.append(clause)
+    return "; ".join(kept)
+
+
 def _negated(text: str) -> bool:
     """An odd number of negation words. A capitalised one inside a sentence belongs to a name or a
     title ("The Year Without a Santa Claus", "No Country for Old Men") and negates nothing."""
@@ -364,7 +381,11 @@ class Aligner:
             float(bool(claim_numbers - evidence_numbers)),
             float(bool(claim_numbers)),
             sum(not names_name(n, evidence) for n in names) / len(names) if names else 0.0,
-            float(_negation_conflict(claim, best_sentence, reworded=coverage < _KEEPS_WORDS)),
+            float(
+                _negation_conflict(
+                    claim, _in_scope(claim_stems, best_sentence) or best_sentence, reworded=coverage < _KEEPS_WORDS
+                )
+            ),
             float(flipped),
             min(len(quantifiers), 2) / 2,
             swapped,

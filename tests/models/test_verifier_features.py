@@ -37,6 +37,19 @@ def test_a_negation_word_inside_a_title_negates_nothing():
     assert no_at_start[negation] == 1.0
 
 
+def test_a_not_in_a_clause_the_claim_does_not_draw_on_denies_nothing():
+    negation = FEATURES.index("negation_mismatch")
+    aligner = Aligner(idf={})
+    evidence = (
+        "Without supercritical pressure the cycle's range is small; in steam turbines, "
+        "turbine entry temperatures are typically 565 degrees."
+    )
+    claim = "Steam turbine entry temperatures are typically 565 degrees."
+    assert aligner.features(claim, evidence)[negation] == 0.0
+    denied = "In steam turbines, turbine entry temperatures are not typically 565 degrees."
+    assert aligner.features(denied, evidence)[negation] == 1.0
+
+
 def test_a_rewording_may_say_not_in_other_words_but_a_near_copy_may_not():
     aligner = Aligner(idf={})
     negation = FEATURES.index("negation_mismatch")
