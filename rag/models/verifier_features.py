@@ -256,12 +256,15 @@ def _negation_conflict(claim: str, sentence: str, reworded: bool) -> bool:
     """One side negates and the other does not; in a `reworded` claim (not a near-copy), unless
     the other side says "not" in other words (`_DENIAL`)."""
     claim_negated, sentence_negated = _negated(claim), _negated(sentence)
-    if claim_negated == sentence_negated:
+    if claim_negated == sentence_negated or (not claim_negated and len(_WORD.findall(claim)) < _STATEMENT_WORDS):
+        # A bare answer ("Bowdoin College") states nothing a "not" in the evidence could deny.
         return False
     other = sentence if claim_negated else claim
     return not reworded or _DENIAL.search(other) is None
 
 
+# Fewer words than this make a bare answer (a name, a date), not a statement.
+_STATEMENT_WORDS = 4
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[\u2013\u2014-]\s)\s*")
 
 

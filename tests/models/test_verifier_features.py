@@ -50,6 +50,14 @@ def test_a_not_in_a_clause_the_claim_does_not_draw_on_denies_nothing():
     assert aligner.features(denied, evidence)[negation] == 1.0
 
 
+def test_a_bare_answer_is_not_denied_by_a_not_in_the_evidence():
+    negation = FEATURES.index("negation_mismatch")
+    aligner = Aligner(idf={})
+    evidence = "Bowdoin College was founded in 1794, though it did not admit women until 1971."
+    assert aligner.features("Bowdoin College", evidence, "Which college was founded first?")[negation] == 0.0
+    assert aligner.features("Not Bowdoin College", evidence, "Which college was founded first?")[negation] == 1.0
+
+
 def test_a_rewording_may_say_not_in_other_words_but_a_near_copy_may_not():
     aligner = Aligner(idf={})
     negation = FEATURES.index("negation_mismatch")
