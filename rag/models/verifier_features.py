@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.mentions import names_name, numbers, plain
+from rag.mentions import names_acronym, names_name, numbers, plain
 from rag.text import split_sentences
 
 __all__ = ["FEATURES", "Aligner", "Encoded", "stems", "passage_segments", "evidence_tokens"]
@@ -364,6 +364,10 @@ class Aligner:
         ) or _opposite_beside(claim_words, _words(best_sentence))
         quantifiers = _quantifiers(claim_set, claim) - _quantifiers(window_set, window)
         in_window = [n for n in dict.fromkeys(names) if n.lower() in window.lower()]
+        # "AI" and "Artificial Intelligence" are one name, wherever each stands.
+        in_window = [
+            n for n in in_window if not (n.isupper() and any(m != n and names_acronym(n, m) for m in in_window))
+        ]
         swapped = 0.0
         # Names in another order mean swapped roles only in a claim that keeps the evidence's
         # words; a rewording moves whole clauses and their names with them.

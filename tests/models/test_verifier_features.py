@@ -120,6 +120,13 @@ def test_two_parts_of_a_near_copy_exchanged_are_a_conflict_but_a_passive_rewordi
     assert passive[swap] == 0.0
 
 
+def test_an_acronym_and_its_spelled_out_name_are_one_name_in_the_order_of_names():
+    swap = FEATURES.index("name_order_swapped")
+    evidence = "The Artificial Intelligence Plus initiative will deepen AI-powered automation in industry."
+    claim = "The initiative meant to deepen AI-powered automation in industry is the Artificial Intelligence Plus one."
+    assert Aligner(idf={}).features(claim, evidence)[swap] == 0.0
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0
