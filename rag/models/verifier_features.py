@@ -8,6 +8,7 @@ names (the verifier's rule reads the conflicts, the answer's word coverage and t
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -169,7 +170,8 @@ def _quantifiers(words: set[str], text: str) -> set[str]:
 def _axes() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
     """The direction words' stems, per axis (the stemmer loads on first use)."""
     return tuple(
-        (frozenset(map(_stem, one)), frozenset(map(_stem, other))) for one, other in ((_UP, _DOWN), (_EARLIER, _LATER), (_LONG, _SHORT), (_TOWARD, _AWAY))
+        (frozenset(map(_stem, one)), frozenset(map(_stem, other)))
+        for one, other in ((_UP, _DOWN), (_EARLIER, _LATER), (_LONG, _SHORT), (_TOWARD, _AWAY))
     )
 
 
@@ -215,7 +217,6 @@ def _exchanged(claim: str, evidence: str) -> bool:
     supplies the answers"; "lead in 5G, building on its dominance in 6G" against the reverse):
     aligned word by word (stems), two replaced runs of the claim each hold what the other
     replaced in the evidence."""
-    import difflib
 
     def tokens(text: str) -> list[str]:  # "5G" and "6G" whole: they differ by their digit
         return [_stem(w) for w in (t.lower() for t in _TOKEN.findall(text)) if w not in _STOP]
@@ -252,6 +253,11 @@ _DENIAL = re.compile(
 )
 
 
+# Fewer words than this make a bare answer (a name, a date), not a statement.
+_STATEMENT_WORDS = 4
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[\u2013\u2014-]\s)\s*")
+
+
 def _negation_conflict(claim: str, sentence: str, reworded: bool) -> bool:
     """One side negates and the other does not; in a `reworded` claim (not a near-copy), unless
     the other side says "not" in other words (`_DENIAL`)."""
@@ -261,11 +267,6 @@ def _negation_conflict(claim: str, sentence: str, reworded: bool) -> bool:
         return False
     other = sentence if claim_negated else claim
     return not reworded or _DENIAL.search(other) is None
-
-
-# Fewer words than this make a bare answer (a name, a date), not a statement.
-_STATEMENT_WORDS = 4
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[\u2013\u2014-]\s)\s*")
 
 
 def _in_scope(claim_stems: set[str], sentence: str) -> str:
