@@ -127,6 +127,22 @@ def test_an_acronym_and_its_spelled_out_name_are_one_name_in_the_order_of_names(
     assert Aligner(idf={}).features(claim, evidence)[swap] == 0.0
 
 
+def test_which_of_two_came_first_is_read_from_their_years():
+    direction = FEATURES.index("direction_conflict")
+    aligner = Aligner(idf={})
+    evidence = "Monaco was a side project; the band was formed in 1995.Rise Against is a band formed in 1999."
+    assert aligner.features("Rise Against was formed before Monaco.", evidence)[direction] == 1.0
+    assert aligner.features("Monaco was formed before Rise Against.", evidence)[direction] == 0.0
+    question = "Which band was formed first, Monaco or Rise Against?"
+    assert aligner.features("Rise Against", evidence, question)[direction] == 1.0
+    assert aligner.features("Monaco", evidence, question)[direction] == 0.0
+    # Without a year for each, nothing is read.
+    assert (
+        aligner.features("Rise Against was formed before Monaco.", "Monaco and Rise Against are bands.")[direction]
+        == 0.0
+    )
+
+
 def test_the_question_words_do_not_count_as_the_answer():
     right = _features("Coal demand weakened.", question="Which demand weakened?")
     assert right["answer_coverage"] == 1.0 and right["coverage"] == 1.0

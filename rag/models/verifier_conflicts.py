@@ -1,0 +1,253 @@
+"""Where a claim conflicts with its evidence, as the claim verifier reads it: a negation on one
+side only, an opposite direction, an added quantifier, two parts exchanged, and which of two
+dated things came first. Each check returns what `rag.models.verifier_features` turns into a
+feature."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+
+from rag.mentions import names_name
+from rag.models.verifier_words import NAME, STOP, TOKEN, WORD, stem, stems
+
+__all__ = [
+    "directions",
+    "exchanged",
+    "in_scope",
+    "negation_conflict",
+    "opposite_beside",
+    "order_conflict",
+    "quantifiers_of",
+]
+
+_NEGATION = frozenset("not no never none nor neither without cannot n't nobody nothing".split())
+# Words of a direction, matched by stem ("expanding", "weakened"): up against down, and earlier
+# against later.
+_UP = frozenset(
+    """rise rose risen increase grew grow growth higher high highest up climb gain jump surge expand
+    accelerate more most boost raise larger largest bigger strengthen stronger sharper deeper widen
+    outpace improve above exceed over ahead""".split()
+)
+_DOWN = frozenset(
+    """fall fell fallen decrease decline shrink shrank lower low lowest down drop slump contract slow
+    slower less least fewer cut reduce smaller smallest weaken weaker worsen diminish lag narrow
+    below behind""".split()
+)
+_EARLIER = frozenset("before earlier early prior preceding".split())
+_LATER = frozenset("after later late following subsequently postpone delay".split())
+_LONG = frozenset("long longer longest".split())
+_SHORT = frozenset("short shorter shortest".split())
+_TOWARD = frozenset("toward towards".split())
+_AWAY = frozenset("away".split())
+_QUANTIFIERS = frozenset(
+    "all every each some none only first second third fourth last most least majority minority half both".split()
+)
+# Words that say what a quantifier says ("every algorithm", "all algorithms"; "the final years",
+# "the last years"), and "part of" says "some of".
+_QUANTIFIER_SYNONYMS = {
+    "every": "all",
+    "each": "all",
+    "entire": "all",
+    "several": "some",
+    "certain": "some",
+    "earliest": "first",
+    "final": "last",
+    "latest": "last",
+    "sole": "only",
+    "solely": "only",
+    "exclusively": "only",
+    "majority": "most",
+}
+
+
+_PART_OF = re.compile(r"\bpart of\b", re.IGNORECASE)
+
+
+def quantifiers_of(words: set[str], text: str) -> set[str]:
+    found = {_QUANTIFIER_SYNONYMS.get(w, w) for w in words if w in _QUANTIFIERS or w in _QUANTIFIER_SYNONYMS}
+    return found | {"some"} if _PART_OF.search(text) else found
+
+
+@functools.cache
+def _axes() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """The direction words' stems, per axis (the stemmer loads on first use)."""
+    return tuple(
+        (frozenset(map(stem, one)), frozenset(map(stem, other)))
+        for one, other in ((_UP, _DOWN), (_EARLIER, _LATER), (_LONG, _SHORT), (_TOWARD, _AWAY))
+    )
+
+
+def _direction_marks(words: list[str]) -> list[tuple[int, int, set[str]]]:
+    """Each direction word of `words` as (axis, 1 or -1, what it says goes one way: the stems of
+    the word just before it and of the first content word within two after it, direction words
+    and stopwords aside)."""
+    axes = _axes()
+    directional = frozenset().union(*(one | other for one, other in axes))
+    words = [part for word in words for part in word.split("-") if part]  # "long-term" reads "long", "term"
+    stemmed = [stem(w) for w in words]
+
+    def content(j: int) -> bool:
+        return words[j] not in STOP and stemmed[j] not in directional
+
+    marks = []
+    for i, word_stem in enumerate(stemmed):
+        for axis, (one, other) in enumerate(axes):
+            if word_stem in one or word_stem in other:
+                near = {stemmed[i - 1]} if i and content(i - 1) else set()
+                after = [j for j in range(i + 1, min(len(words), i + 3)) if content(j)]
+                near |= {stemmed[after[0]]} if after else set()
+                marks.append((axis, 1 if word_stem in one else -1, near))
+    return marks
+
+
+def opposite_beside(claim: list[str], evidence: list[str]) -> bool:
+    """Whether a direction word of the claim stands beside a word that the evidence puts beside
+    the opposite one ("a *less* proactive policy" against "a *more* proactive policy"; "lagging
+    behind overall investment" against "outpacing overall investment"), even where each sentence
+    has words of both directions."""
+    marks = _direction_marks(evidence)
+    return any(
+        axis == other_axis and way == -other_way and near & other_near
+        for axis, way, near in _direction_marks(claim)
+        for other_axis, other_way, other_near in marks
+    )
+
+
+def exchanged(claim: str, evidence: str) -> bool:
+    """Whether the claim is the evidence with two of its parts exchanged ("science poses the
+    problems, industry supplies the answers" against "industry poses the problems, science
+    supplies the answers"; "lead in 5G, building on its dominance in 6G" against the reverse):
+    aligned word by word (stems), two replaced runs of the claim each hold what the other
+    replaced in the evidence."""
+
+    def tokens(text: str) -> list[str]:  # "5G" and "6G" whole: they differ by their digit
+        return [stem(w) for w in (t.lower() for t in TOKEN.findall(text)) if w not in STOP]
+
+    said, written = tokens(claim), tokens(evidence)
+    replaced = [
+        (frozenset(said[i1:i2]), frozenset(written[j1:j2]))
+        for tag, j1, j2, i1, i2 in difflib.SequenceMatcher(a=written, b=said, autojunk=False).get_opcodes()
+        if tag == "replace"
+    ]
+    return any(
+        mine == theirs_other and mine_other == theirs
+        for k, (mine, theirs) in enumerate(replaced)
+        for mine_other, theirs_other in replaced[k + 1 :]
+    )
+
+
+_YEAR = re.compile(r"(?<!\d)(1\d{3}|20\d\d)(?!\d)")
+# "X was published before Y": the first name is put first (or last).
+_PUT_FIRST = re.compile(r"\b(?:before|earlier than|prior to|predates?|predated)\b", re.IGNORECASE)
+_PUT_LAST = re.compile(r"\b(?:after|later than)\b", re.IGNORECASE)
+# "Which was formed first, A or B?": the answer names the one put first (or last).
+_ASKS_FIRST = re.compile(r"\b(?:first|earlier|earliest|older|oldest)\b", re.IGNORECASE)
+_ASKS_LAST = re.compile(r"\b(?:later|latest|last|younger|youngest|more recent|most recent|newer)\b", re.IGNORECASE)
+
+
+def _year_of(name: str, other: str, evidence: str) -> int | None:
+    """The first year the evidence gives after it first names `name` and before it next names
+    `other` (sentences run together often: "…published in 2000.Tikal is…")."""
+    lowered = evidence.lower()
+    start = lowered.find(name.lower())
+    if start < 0:
+        return None
+    end = lowered.find(other.lower(), start + len(name))
+    found = _YEAR.search(evidence, start + len(name), end if end >= 0 else len(evidence))
+    return int(found.group(1)) if found else None
+
+
+def order_conflict(claim: str, evidence: str, question: str) -> bool:
+    """Whether the claim puts first (or last) the one of two things whose year in the evidence
+    says the opposite: "Java was published before Tikal" where the evidence says Java was
+    published in 2000 and Tikal in 1999; "Monaco" for "Which band was formed first, Monaco or Rise Against?" where Monaco
+    formed in 2003 and Rise Against in 1999."""
+    # Sentence-initial names count here: "Java was published before Tikal."
+    names = list(dict.fromkeys(m.group(0) for m in NAME.finditer(claim) if m.group(0).lower() not in STOP))
+    pair: tuple[str, str] | None = None
+    first = True
+    if len(names) >= 2:
+        between = claim[claim.find(names[0]) + len(names[0]) : claim.find(names[1])]
+        if bool(_PUT_FIRST.search(between)) != bool(_PUT_LAST.search(between)):
+            pair, first = (names[0], names[1]), bool(_PUT_FIRST.search(between))
+    if pair is None and question and bool(_ASKS_FIRST.search(question)) != bool(_ASKS_LAST.search(question)):
+        options = [m for m in NAME.finditer(question)]
+        for left, right in zip(options, options[1:], strict=False):
+            if question[left.end() : right.start()].strip().lower() != "or":
+                continue
+            named = [o.group(0) for o in (left, right) if names_name(o.group(0), claim)]
+            if len(named) == 1:
+                other = right.group(0) if named[0] == left.group(0) else left.group(0)
+                pair, first = (named[0], other), bool(_ASKS_FIRST.search(question))
+            break
+    if pair is None:
+        return False
+    years = [_year_of(pair[0], pair[1], evidence), _year_of(pair[1], pair[0], evidence)]
+    if None in years or years[0] == years[1]:
+        return False
+    return (years[0] < years[1]) != first
+
+
+def directions(words: set[str]) -> list[int]:
+    """Per axis (up/down, earlier/later): 1 or -1 when the words go one way only, else 0."""
+    stemmed = {stem(w) for w in words}
+    found = []
+    for one, other in _axes():
+        a, b = bool(stemmed & one), bool(stemmed & other)
+        found.append(1 if a and not b else -1 if b and not a else 0)
+    return found
+
+
+# Words that say "not" without a negation word: a rewording often writes "failed to take" for
+# "did not take", "unprecedented" for "never seen before", "rather than" for "not merely".
+_DENIAL = re.compile(
+    r"\b(?:fail(?:s|ed|ing|ure)?|unable|lack(?:s|ed|ing)?|barred|bans?|banned|refus(?:e|es|ed|ing|al)|"
+    r"prohibit(?:s|ed)?|forbid(?:s|den)?|rather than|instead|absen(?:t|ce)|unprecedented)\b",
+    re.IGNORECASE,
+)
+
+
+# Fewer words than this make a bare answer (a name, a date), not a statement.
+_STATEMENT_WORDS = 4
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[\u2013\u2014-]\s)\s*")
+
+
+def negation_conflict(claim: str, sentence: str, reworded: bool) -> bool:
+    """One side negates and the other does not; in a `reworded` claim (not a near-copy), unless
+    the other side says "not" in other words (`_DENIAL`)."""
+    claim_negated, sentence_negated = _negated(claim), _negated(sentence)
+    if claim_negated == sentence_negated or (not claim_negated and len(WORD.findall(claim)) < _STATEMENT_WORDS):
+        # A bare answer ("Bowdoin College") states nothing a "not" in the evidence could deny.
+        return False
+    other = sentence if claim_negated else claim
+    return not reworded or _DENIAL.search(other) is None
+
+
+def in_scope(claim_stems: set[str], sentence: str) -> str:
+    """The clauses of an evidence sentence that hold the claim's words (at least two of them, or
+    all of a shorter clause's): a "not" in a clause the claim does not draw on is no denial of it
+    ("*Without* supercritical pressure the range is small; in steam turbines entry temperatures
+    are typically 565 °C" for "Steam turbine entry temperatures are typically 565 °C")."""
+    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+    kept = []
+    for clause in clauses:
+        clause_stems = set(stems(clause))
+        if len(claim_stems & clause_stems) >= min(2, len(clause_stems)):
+            kept.append(clause)
+    return "; ".join(kept)
+
+
+def _negated(text: str) -> bool:
+    """An odd number of negation words. A capitalised one inside a sentence belongs to a name or a
+    title ("The Year Without a Santa Claus", "No Country for Old Men") and negates nothing."""
+    count = 0
+    for match in WORD.finditer(text):
+        word = match.group().lower()
+        if not (word in _NEGATION or word.endswith("n't")):
+            continue
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:;\n"
+        count += match.group()[0].islower() or sentence_start
+    return count % 2 == 1

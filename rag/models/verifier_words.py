@@ -1,0 +1,53 @@
+"""The words the claim verifier reads: tokens, stems, names; shared by its features and its
+conflict checks."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import split_sentences
+
+__all__ = ["NAME", "NUMBER", "STOP", "TOKEN", "WORD", "names_in", "stem", "stems", "words_of"]
+
+TOKEN = re.compile(r"[A-Za-z0-9][\w'\-]*")
+WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A hyphen joins two capitalised parts of a name ("Hewlett-Packard", "Israel-Lebanon"); in
+# "AI-driven" or "US-led" only the capitalised part is a name.
+NAME = re.compile(r"\b[A-Z][a-zA-Z']+(?:-[A-Z][a-zA-Z']+)*(?:\s+[A-Z][a-zA-Z']+(?:-[A-Z][a-zA-Z']+)*)*")
+STOP = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being this that
+    these those it its he she they them his her their we our you your i me my what which who whom whose
+    when where why how do does did have has had so than too very can could should would will shall may
+    might must about into over under then there here also just such s t said says say per via
+    according""".split()
+)
+
+_stemmer = None
+
+
+def stem(word: str) -> str:
+    """The Snowball (English) stem of a lower-cased word."""
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return _stemmer.stemWord(word)
+
+
+def words_of(text: str) -> list[str]:
+    """The words and numbers of `text`, lower-cased, a possessive "'s" dropped."""
+    return [w.lower().removesuffix("'s") for w in WORD.findall(text)]
+
+
+def stems(text: str) -> list[str]:
+    """Content words of `text`, lower-cased and stemmed, in order."""
+    return [stem(w) for w in words_of(text) if w not in STOP and not NUMBER.fullmatch(w)]
+
+
+def names_in(text: str) -> list[str]:
+    """The names of `text`: capitalised runs, not at a sentence's start, not stopwords."""
+    sentences = split_sentences(text)
+    starts = {s.start for s in sentences}
+    return [m.group(0) for m in NAME.finditer(text) if m.start() not in starts and m.group(0).lower() not in STOP]
