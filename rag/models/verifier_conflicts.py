@@ -159,6 +159,15 @@ def _year_of(name: str, other: str, evidence: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def _option(name: str) -> str:
+    """A name the question offers, without the capitalised word that opens the question ("Was
+    Java" in "Was Java or Tikal published first?")."""
+    words = name.split()
+    while words and words[0].lower() in STOP:
+        words = words[1:]
+    return " ".join(words)
+
+
 def order_conflict(claim: str, evidence: str, question: str) -> bool:
     """Whether the claim puts first (or last) the one of two things whose year in the evidence
     says the opposite: "Java was published before Tikal" where the evidence says Java was
@@ -173,14 +182,14 @@ def order_conflict(claim: str, evidence: str, question: str) -> bool:
         if bool(_PUT_FIRST.search(between)) != bool(_PUT_LAST.search(between)):
             pair, first = (names[0], names[1]), bool(_PUT_FIRST.search(between))
     if pair is None and question and bool(_ASKS_FIRST.search(question)) != bool(_ASKS_LAST.search(question)):
-        options = [m for m in NAME.finditer(question)]
+        options = list(NAME.finditer(question))
         for left, right in zip(options, options[1:], strict=False):
             if question[left.end() : right.start()].strip().lower() != "or":
                 continue
-            named = [o.group(0) for o in (left, right) if names_name(o.group(0), claim)]
+            one, two = _option(left.group(0)), _option(right.group(0))
+            named = [option for option in (one, two) if option and names_name(option, claim)]
             if len(named) == 1:
-                other = right.group(0) if named[0] == left.group(0) else left.group(0)
-                pair, first = (named[0], other), bool(_ASKS_FIRST.search(question))
+                pair, first = (named[0], two if named[0] == one else one), bool(_ASKS_FIRST.search(question))
             break
     if pair is None:
         return False
