@@ -23,8 +23,8 @@ __all__ = [
 ]
 
 _NEGATION = frozenset("not no never none nor neither without cannot n't nobody nothing".split())
-# Words of a direction, matched by stem ("expanding", "weakened"): up against down, and earlier
-# against later.
+# Words of a direction, matched by stem ("expanding", "weakened"): up against down, earlier
+# against later, long against short, toward against away.
 _UP = frozenset(
     """rise rose risen increase grew grow growth higher high highest up climb gain jump surge expand
     accelerate more most boost raise larger largest bigger strengthen stronger sharper deeper widen
@@ -66,6 +66,7 @@ _PART_OF = re.compile(r"\bpart of\b", re.IGNORECASE)
 
 
 def quantifiers_of(words: set[str], text: str) -> set[str]:
+    """The quantifiers a text's `words` state, each as its plain form ("final" as "last")."""
     found = {_QUANTIFIER_SYNONYMS.get(w, w) for w in words if w in _QUANTIFIERS or w in _QUANTIFIER_SYNONYMS}
     return found | {"some"} if _PART_OF.search(text) else found
 
@@ -171,8 +172,8 @@ def _option(name: str) -> str:
 def order_conflict(claim: str, evidence: str, question: str) -> bool:
     """Whether the claim puts first (or last) the one of two things whose year in the evidence
     says the opposite: "Java was published before Tikal" where the evidence says Java was
-    published in 2000 and Tikal in 1999; "Monaco" for "Which band was formed first, Monaco or Rise Against?" where Monaco
-    formed in 2003 and Rise Against in 1999."""
+    published in 2000 and Tikal in 1999; "Rise Against" for "Which band was formed first, Monaco
+    or Rise Against?" where Monaco formed in 1995 and Rise Against in 1999."""
     # Sentence-initial names count here: "Java was published before Tikal."
     names = list(dict.fromkeys(m.group(0) for m in NAME.finditer(claim) if m.group(0).lower() not in STOP))
     pair: tuple[str, str] | None = None
@@ -200,7 +201,7 @@ def order_conflict(claim: str, evidence: str, question: str) -> bool:
 
 
 def directions(words: set[str]) -> list[int]:
-    """Per axis (up/down, earlier/later): 1 or -1 when the words go one way only, else 0."""
+    """Per axis (`_axes`): 1 or -1 when the words go one way only, else 0."""
     stemmed = {stem(w) for w in words}
     found = []
     for one, other in _axes():

@@ -150,10 +150,10 @@ class Aligner:
         # Direction and negation are read in the one sentence that matches best: a window of two
         # may say both.
         best_sentence = self._window(claim_stems, evidence, size=1)
-        sentence_words = set(words_of(best_sentence))
+        sentence_words = words_of(best_sentence)
         flipped = (
-            any(c * e == -1 for c, e in zip(directions(claim_set), directions(sentence_words), strict=True))
-            or opposite_beside(claim_words, words_of(best_sentence))
+            any(c * e == -1 for c, e in zip(directions(claim_set), directions(set(sentence_words)), strict=True))
+            or opposite_beside(claim_words, sentence_words)
             or order_conflict(claim, evidence, question)
         )
         quantifiers = quantifiers_of(claim_set, claim) - quantifiers_of(window_set, window)
