@@ -48,11 +48,12 @@ log = logging.getLogger(__name__)
 
 _ANSWER_COVERAGE = FEATURES.index("answer_coverage")
 _SIMILARITY = FEATURES.index("similarity")
+_QUESTION_SIMILARITY = FEATURES.index("question_similarity")
 
 PACKAGED_VERIFIER = "claim-verifier"
 CARD = "verifier.json"
 IDF = "idf.json"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 QUOTE_MIN_CONTENT_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # A bare "yes" asserts what a yes/no question asks; "both" there is the question's "and".
@@ -215,7 +216,7 @@ class Verifier:
     def _probability(self, claim: str, evidence: str, question: str, segments: list[str]) -> float:
         if quoted(claim, evidence):
             return 1.0
-        vectors = self.aligner.encoded(claim, evidence, segments)
+        vectors = self.aligner.encoded(claim, evidence, segments, question)
         return self.probability_of(self.aligner.features(claim, evidence, question, vectors))
 
     def support(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
@@ -251,6 +252,7 @@ class Verifier:
         claims = [(stated(claim, question)[0], passages) for claim, passages in claims]
         unquoted = [(claim, passages) for claim, passages in claims if not any(quoted(claim, p) for p in passages)]
         texts = [claim for claim, _ in unquoted if claim.strip()]
+        texts += [question] if question and unquoted else []
         for passages in dict.fromkeys(tuple(p for p in passages if p and p.strip()) for _, passages in unquoted):
             texts += [piece for passage in passages for piece in passage_segments(passage)]
         if texts:
@@ -272,12 +274,17 @@ def support_score(
 ) -> float:
     """The verifier's rule: the share of the claim's new words found in the evidence, or its
     sentence similarity mapped so that `similarity_floor` meets `coverage_floor` (the threshold),
-    whichever is higher. When conflicts (`vetoes`, feature positions) fire, a tenth of that,
-    divided again by one plus their sum: below the threshold, and lower the more there are."""
+    whichever is higher. Meaning counts only for a claim closer to the evidence than its question
+    is: restating the question ("…served by another airline based in a nearby city") is as close
+    as the question and answers nothing. When conflicts (`vetoes`, feature positions) fire, a
+    tenth of that, divided again by one plus their sum: below the threshold, and lower the more
+    there are."""
     coverage = features[_ANSWER_COVERAGE]
     meaning = coverage_floor + (features[_SIMILARITY] - similarity_floor) * (1 - coverage_floor) / (
         1 - similarity_floor
     )
+    if features[_SIMILARITY] <= features[_QUESTION_SIMILARITY]:
+        meaning = 0.0
     score = min(1.0, max(0.0, coverage, meaning))
     conflicts = sum(features[i] for i in vetoes)
     return score * 0.1 / (1 + conflicts) if conflicts > 0 else score

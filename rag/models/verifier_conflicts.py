@@ -10,7 +10,7 @@ import functools
 import re
 
 from rag.mentions import names_name
-from rag.models.verifier_words import NAME, STOP, TOKEN, WORD, stem, stems
+from rag.models.verifier_words import NAME, NUMBER, STOP, TOKEN, WORD, split_sentences, stem, stems, words_of
 
 __all__ = [
     "directions",
@@ -18,7 +18,9 @@ __all__ = [
     "in_scope",
     "negation_conflict",
     "opposite_beside",
+    "option_conflict",
     "order_conflict",
+    "question_options",
     "quantifiers_of",
 ]
 
@@ -169,6 +171,33 @@ def _option(name: str) -> str:
     return " ".join(words)
 
 
+# The second option, whose end no punctuation may mark: capitalised words, initials and the small
+# words inside names ("John G. Blystone", "First for Women", "Serge de Poligny").
+_OPTION = re.compile(
+    r"[A-Z][\w'\-]*\.?(?:\s+(?:[A-Z][\w'\-]*\.?|of|the|for|and|de|du|da|del|der|la|le|van|von)(?=\s|$|[?,;:]))*"
+)
+_NAME_LINKS = frozenset("of the for and de du da del der la le van von".split())
+
+
+def question_options(question: str) -> tuple[str, str] | None:
+    """The two names a question offers to choose from ("Which band was formed first, Monaco or
+    Rise Against?"), or None."""
+    names = list(NAME.finditer(question))
+    for left, right in zip(names, names[1:], strict=False):
+        if question[left.end() : right.start()].strip().lower() != "or":
+            continue
+        words = _OPTION.match(question, right.start()).group(0).rstrip(".").split()
+        while words and words[-1] in _NAME_LINKS:
+            words.pop()
+        # The first option may start before the capitalised run ("Serge de Poligny").
+        start = max(question.rfind(mark, 0, left.start()) for mark in (",", ":", ";", " - "))
+        clause = question[start + 1 : left.end()].split() if start >= 0 else []
+        whole = clause and all(w[0].isupper() or w in _NAME_LINKS for w in clause) and clause[0][0].isupper()
+        one, two = _option(" ".join(clause) if whole else left.group(0)), _option(" ".join(words))
+        return (one, two) if one and two else None
+    return None
+
+
 def order_conflict(claim: str, evidence: str, question: str) -> bool:
     """Whether the claim puts first (or last) the one of two things whose year in the evidence
     says the opposite: "Java was published before Tikal" where the evidence says Java was
@@ -182,22 +211,72 @@ def order_conflict(claim: str, evidence: str, question: str) -> bool:
         between = claim[claim.find(names[0]) + len(names[0]) : claim.find(names[1])]
         if bool(_PUT_FIRST.search(between)) != bool(_PUT_LAST.search(between)):
             pair, first = (names[0], names[1]), bool(_PUT_FIRST.search(between))
-    if pair is None and question and bool(_ASKS_FIRST.search(question)) != bool(_ASKS_LAST.search(question)):
-        options = list(NAME.finditer(question))
-        for left, right in zip(options, options[1:], strict=False):
-            if question[left.end() : right.start()].strip().lower() != "or":
-                continue
-            one, two = _option(left.group(0)), _option(right.group(0))
-            named = [option for option in (one, two) if option and names_name(option, claim)]
-            if len(named) == 1:
-                pair, first = (named[0], two if named[0] == one else one), bool(_ASKS_FIRST.search(question))
-            break
+    options = question_options(question) if question else None
+    if pair is None and options and bool(_ASKS_FIRST.search(question)) != bool(_ASKS_LAST.search(question)):
+        one, two = options
+        named = [option for option in (one, two) if names_name(option, claim)]
+        if len(named) == 1:
+            pair, first = (named[0], two if named[0] == one else one), bool(_ASKS_FIRST.search(question))
     if pair is None:
         return False
     years = [_year_of(pair[0], pair[1], evidence), _year_of(pair[1], pair[0], evidence)]
     if None in years or years[0] == years[1]:
         return False
     return (years[0] < years[1]) != first
+
+
+# A question that compares ("taller", "first", "more") asks about what both options have; one that
+# names a trait ("also a DJ", "formed in Arizona") tells them apart by the evidence's words.
+_COMPARES = re.compile(
+    r"\b(?:more|most|less|least|fewer|best(?! known)|worst|better|worse|older|younger|taller|shorter|higher|lower|"
+    r"larger|smaller|bigger|longer|greater|further|farther|closer|nearer|wider|deeper|heavier|newer|"
+    r"faster|slower|richer|same|different|both|either|neither)\b",
+    re.IGNORECASE,
+)
+_NOT_TRAITS = frozenset(map(stem, "also one following person name known".split()))
+# Sentences often run together in scraped text: "…with Nicolas Roeg.Peter Bogdanovich is…".
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])")
+
+
+def _option_words(option: str, other: str) -> set[str]:
+    """The words that name `option` and not `other` ("Daughtry" for "Chris Daughtry")."""
+    theirs = set(words_of(other))
+    return {w for w in words_of(option) if len(w) > 1 and w not in STOP and w not in theirs}
+
+
+def _trait_words(text: str) -> set[str]:
+    """Content stems and numbers ("born in 1908")."""
+    return set(stems(text)) | {w for w in words_of(text) if NUMBER.fullmatch(w)}
+
+
+def option_conflict(claim: str, evidence: str, question: str) -> bool:
+    """Whether the claim picks the option whose part of the evidence lacks the trait the question
+    asks for, which the other option's part has: "Chris Daughtry is also a DJ" for "Which singer
+    is also a DJ, Chris Daughtry or Paul Banks?" where only Paul Banks's sentences say "DJ".
+
+    A sentence belongs to the option it names, or, naming neither, to the option of the sentence
+    before it ("He also worked as a sound designer"); one that names both belongs to neither."""
+    options = question_options(question) if question else None
+    if options is None or _COMPARES.search(question) or _ASKS_FIRST.search(question) or _ASKS_LAST.search(question):
+        return False
+    keys = (_option_words(options[0], options[1]), _option_words(options[1], options[0]))
+    said = set(words_of(claim))
+    named = [bool(k & said) for k in keys]
+    if sum(named) != 1:
+        return False
+    chosen = named.index(True)
+    parts: tuple[set[str], set[str]] = (set(), set())
+    owner: int | None = None
+    for sentence in split_sentences(_RUN_TOGETHER.sub(". ", evidence)):
+        words = set(words_of(sentence.text))
+        naming = [bool(k & words) for k in keys]
+        if any(naming):
+            owner = naming.index(True) if sum(naming) == 1 else None
+        if owner is not None:
+            parts[owner].update(_trait_words(sentence.text))
+    trait = _trait_words(question) - _trait_words(" ".join(options)) - _NOT_TRAITS
+    mine, theirs = trait & parts[chosen], trait & parts[1 - chosen]
+    return bool(theirs - mine) and not mine - theirs
 
 
 def directions(words: set[str]) -> list[int]:

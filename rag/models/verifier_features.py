@@ -19,13 +19,14 @@ from rag.models.verifier_conflicts import (
     in_scope,
     negation_conflict,
     opposite_beside,
+    option_conflict,
     order_conflict,
     quantifiers_of,
 )
 from rag.models.verifier_words import names_in, stems, words_of
 from rag.text import split_sentences
 
-__all__ = ["FEATURES", "Aligner", "Encoded", "stems", "passage_segments", "evidence_tokens"]
+__all__ = ["FEATURES", "Aligner", "Encoded", "Vectors", "stems", "passage_segments", "evidence_tokens"]
 
 FEATURES = (
     "coverage",
@@ -41,7 +42,9 @@ FEATURES = (
     "direction_conflict",
     "quantifier_mismatch",
     "name_order_swapped",
+    "option_mismatch",
     "similarity",
+    "question_similarity",
     "token_precision",
     "token_weakest",
     "claim_length",
@@ -78,6 +81,10 @@ class Encoded:
 
     vector: object
     tokens: object
+
+
+# A pair's vectors: the claim's, the evidence segments', and the question's (None without one).
+Vectors = tuple[Encoded, list[Encoded], Encoded | None]
 
 
 def evidence_tokens(segments: Sequence[Encoded]):
@@ -118,21 +125,19 @@ class Aligner:
         return best
 
     def encoded(
-        self, claim: str, evidence: str, segments: Sequence[str] | None = None
-    ) -> tuple[Encoded, list[Encoded]] | None:
-        """The claim's vectors and those of the evidence's segments (`passage_segments` unless
-        given), or None without an encoder."""
+        self, claim: str, evidence: str, segments: Sequence[str] | None = None, question: str = ""
+    ) -> Vectors | None:
+        """The vectors of the claim, of the evidence's segments (`passage_segments` unless given)
+        and of the question, or None without an encoder."""
         if self.encode is None:
             return None
         segments = passage_segments(evidence) if segments is None else segments
-        encoded = self.encode([claim, *segments])
-        return encoded[0], encoded[1:]
+        encoded = self.encode([claim, *segments, *([question] if question else [])])
+        return encoded[0], encoded[1 : 1 + len(segments)], encoded[-1] if question else None
 
-    def features(
-        self, claim: str, evidence: str, question: str = "", vectors: tuple[Encoded, list[Encoded]] | None = None
-    ) -> list[float]:
+    def features(self, claim: str, evidence: str, question: str = "", vectors: Vectors | None = None) -> list[float]:
         """`FEATURES` of the pair; `vectors` (from `encoded`) are computed when not given."""
-        vectors = vectors or self.encoded(claim, evidence)
+        vectors = vectors or self.encoded(claim, evidence, question=question)
         claim, evidence, question = plain(claim), plain(evidence), plain(question)
         claim_stems = set(stems(claim))
         evidence_stems = set(stems(evidence))
@@ -172,6 +177,7 @@ class Aligner:
         if coverage >= _KEEPS_WORDS and exchanged(claim, window):
             swapped = 1.0
         similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)
+        asked = _closest(vectors[2], vectors[1]) if vectors and vectors[2] is not None else 0.0
         return [
             coverage,
             1 - sum(self._idf(s) for s in missing) / weight if weight else 1.0,
@@ -190,22 +196,31 @@ class Aligner:
             float(flipped),
             min(len(quantifiers), 2) / 2,
             swapped,
+            float(option_conflict(claim, evidence, question)),
             similarity,
+            asked,
             precision,
             weakest,
             min(math.log1p(len(claim_stems)) / math.log(30), 1.0),
         ]
 
 
-def _embedding_features(vectors: tuple[Encoded, list[Encoded]]) -> tuple[float, float, float]:
+def _closest(text: Encoded, segments: Sequence[Encoded]) -> float:
+    """The cosine of a text with its closest evidence segment (0 at least)."""
+    import numpy as np
+
+    return max(0.0, max((float(np.dot(text.vector, s.vector)) for s in segments), default=0.0))
+
+
+def _embedding_features(vectors: Vectors) -> tuple[float, float, float]:
     """Cosine of the claim with its closest evidence segment; the mean and the weakest of its
     tokens' best matches among the evidence's tokens (BERTScore-style precision)."""
     import numpy as np
 
-    claim, segments = vectors
+    claim, segments, _ = vectors
     if not segments:
         return 0.0, 0.0, 0.0
-    similarity = max(0.0, max(float(np.dot(claim.vector, s.vector)) for s in segments))
+    similarity = _closest(claim, segments)
     tokens = evidence_tokens(segments)
     if not len(claim.tokens) or not len(tokens):
         return similarity, 0.5, 0.5

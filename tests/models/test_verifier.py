@@ -88,6 +88,19 @@ def test_a_bare_yes_is_supported_only_when_the_evidence_says_what_was_asked(veri
     assert not verifier.support("No.", [evidence], "Are Juniper and Cedrus both flowering shrubs of Peru?").supported
 
 
+def test_restating_the_question_with_a_vague_answer_is_not_support(verifier):
+    evidence = (
+        "The Harbin Ice Festival is held every winter in Harbin. The city lies on the Songhua River, "
+        "which supplies the ice blocks for its sculptures."
+    )
+    question = "The Harbin Ice Festival takes its ice from which river?"
+    # As close to the evidence as the question is, and no closer: it answers nothing.
+    assert not verifier.support(
+        "The Harbin Ice Festival takes its ice from a nearby river.", [evidence], question
+    ).supported
+    assert verifier.support("The festival's ice comes from the Songhua River.", [evidence], question).supported
+
+
 def test_a_sentence_quoted_from_a_longer_passage_is_supported(verifier):
     passage = (
         "Officials have recently signaled similar stances. Last week, the head of the planning agency said "
@@ -171,6 +184,9 @@ def test_claims_checked_together_score_as_checked_one_by_one_and_encode_each_tex
     # One batch: the claims and each passage's pieces; passages read together reuse their pieces.
     assert len(fresh.vectors.batches) == 1
     assert len(fresh.vectors.batches[0]) == len(set(fresh.vectors.batches[0]))
+    asked = Verifier(packaged_verifier_folder(), vectors=_RecordingVectors())
+    asked.support_all(claims[:2], "What did the finance ministry report?")
+    assert len(asked.vectors.batches) == 1 and "What did the finance ministry report?" in asked.vectors.batches[0]
 
 
 class _RecordingVectors(MiniLMVectors):

@@ -4,8 +4,10 @@ from rag.models.verifier_conflicts import (
     in_scope,
     negation_conflict,
     opposite_beside,
+    option_conflict,
     order_conflict,
     quantifiers_of,
+    question_options,
 )
 from rag.models.verifier_words import stems, words_of
 
@@ -45,3 +47,37 @@ def test_which_came_first_by_year():
     assert order_conflict("Java", evidence, "Was Java or Tikal published first?")
     assert not order_conflict("Java", evidence, "Was Java or Tikal published later?")
     assert not order_conflict("Java was published before Tikal.", "Java and Tikal are games.", "")
+
+
+def test_the_options_a_question_offers():
+    assert question_options("Was Java or Tikal published first?") == ("Java", "Tikal")
+    assert question_options("Which film director was born in 1908 - Tex Avery or John G. Blystone?") == (
+        "Tex Avery",
+        "John G. Blystone",
+    )
+    assert question_options("Which magazine came first, Arthur's Magazine or First for Women?") == (
+        "Arthur's Magazine",
+        "First for Women",
+    )
+    assert question_options("Which director is also a writer, Serge de Poligny or Ric Viers?") == (
+        "Serge de Poligny",
+        "Ric Viers",
+    )
+    assert question_options("Who founded Brave New Films?") is None
+
+
+def test_the_option_whose_sentences_lack_the_asked_trait_conflicts():
+    evidence = (
+        "Mira Okafor (born 1971) is a Nigerian sculptor and painter.Tomas Lindqvist is a Swedish painter. "
+        "He also works as a stage designer in Malmö."
+    )
+    question = "Which painter is also a stage designer, Mira Okafor or Tomas Lindqvist?"
+    assert option_conflict("Mira Okafor is also a stage designer.", evidence, question)
+    assert option_conflict("Okafor", evidence, question)
+    assert not option_conflict("Tomas Lindqvist", evidence, question)
+    # Numbers are traits too; a comparison asks what both have; naming both picks neither.
+    assert not option_conflict(
+        "Mira Okafor", evidence, "Which painter was born in 1971, Mira Okafor or Tomas Lindqvist?"
+    )
+    assert not option_conflict("Mira Okafor", evidence, "Which painter is older, Mira Okafor or Tomas Lindqvist?")
+    assert not option_conflict("Mira Okafor and Tomas Lindqvist", evidence, question)

@@ -179,10 +179,17 @@ def test_embedding_features_read_the_closest_segment_and_every_token():
     claim = Encoded(unit(1, 0, 0), np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
     near = Encoded(unit(1, 0.1, 0), np.stack([unit(1, 0, 0)]))
     far = Encoded(unit(0, 0, 1), np.stack([unit(0, 1, 0)]))
-    f = dict(zip(FEATURES, Aligner(idf={}).features("a claim", "some evidence", "", (claim, [far, near])), strict=True))
+    f = dict(
+        zip(FEATURES, Aligner(idf={}).features("a claim", "some evidence", "", (claim, [far, near], None)), strict=True)
+    )
     assert f["similarity"] == pytest.approx(float(unit(1, 0.1, 0)[0]), abs=1e-5)
     # Both claim tokens find an exact match, one in each segment.
     assert f["token_precision"] == pytest.approx(1.0) and f["token_weakest"] == pytest.approx(1.0)
+    assert f["question_similarity"] == 0.0  # no question
+    asked = Encoded(unit(0, 0.2, 1), np.stack([unit(0, 0, 1)]))
+    vectors = (claim, [far, near], asked)
+    f = dict(zip(FEATURES, Aligner(idf={}).features("a claim", "some evidence", "a question?", vectors), strict=True))
+    assert f["question_similarity"] == pytest.approx(float(unit(0, 0.2, 1)[2]), abs=1e-5)  # closest: `far`
 
 
 def test_directions_are_read_by_stem_and_on_two_axes():

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag.models.verifier import CARD, IDF, SCHEMA_VERSION, Verifier, support_score
-from rag.models.verifier_features import FEATURES, Aligner, Encoded, passage_segments, stems
+from rag.models.verifier_features import FEATURES, Aligner, Vectors, passage_segments, stems
 from rag.models.verifier_training.data import Pair
 from rag.models.verifier_training.vectors import VectorStore
 
@@ -55,13 +55,15 @@ def pair_features(pairs: Sequence[Pair], aligner: Aligner, store: VectorStore) -
     return rows
 
 
-def pair_vectors(pair: Pair, store: VectorStore) -> tuple[Encoded, list[Encoded]]:
-    return store[pair.claim], [store[s] for s in passage_segments(pair.evidence)]
+def pair_vectors(pair: Pair, store: VectorStore) -> Vectors:
+    question = store[pair.question] if pair.question else None
+    return store[pair.claim], [store[s] for s in passage_segments(pair.evidence)], question
 
 
 def texts_to_encode(pairs: Sequence[Pair]) -> list[str]:
-    """Every claim, and every segment of every evidence (as the live verifier encodes them)."""
-    texts = {p.claim for p in pairs}
+    """Every claim and question, and every segment of every evidence (as the live verifier
+    encodes them)."""
+    texts = {p.claim for p in pairs} | {p.question for p in pairs if p.question}
     for evidence in {p.evidence for p in pairs}:
         texts.update(passage_segments(evidence))
     return sorted(texts)
@@ -75,6 +77,7 @@ CONFLICTS = (
     "direction_conflict",
     "quantifier_mismatch",
     "name_order_swapped",
+    "option_mismatch",
 )
 # The share of on-topic but unrelated claims whose sentence similarity may reach the floor.
 _UNRELATED_ABOVE_FLOOR = 0.05
