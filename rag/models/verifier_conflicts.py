@@ -171,30 +171,47 @@ def _option(name: str) -> str:
     return " ".join(words)
 
 
-# The second option, whose end no punctuation may mark: capitalised words, initials and the small
-# words inside names ("John G. Blystone", "First for Women", "Serge de Poligny").
-_OPTION = re.compile(
-    r"[A-Z][\w'\-]*\.?(?:\s+(?:[A-Z][\w'\-]*\.?|of|the|for|and|de|du|da|del|der|la|le|van|von)(?=\s|$|[?,;:]))*"
-)
-_NAME_LINKS = frozenset("of the for and de du da del der la le van von".split())
+# The words inside names that are not capitalised ("John of Gaunt", "Serge de Poligny", "Ali ibn Sahl").
+_NAME_LINKS = frozenset("of the for and in on at de du da del der la le van von ibn bin al el".split())
+_OR = re.compile(r"\s+or\s+")
+_QUOTES = re.compile(r"^[\"'“‘(]+|[?,;:!\"'”’)]+$")
+_CLAUSE_END = re.compile(r"[?,;:!][\"'”’)]*$")
+
+
+def _name_word(token: str) -> bool:
+    """A word a name may hold: one with a capital ("Bartók", "al-Tabari", "G."), or a link."""
+    return any(c.isupper() for c in token) or token in _NAME_LINKS
+
+
+def _name_run(tokens: list[str], backward: bool = False) -> list[str]:
+    """The words of the name that `tokens` begin with (read `backward`: end with), up to the first
+    word no name holds or a mark that ends a clause ("Muhammad Yunus" in "Muhammad Yunus
+    produce…"; "Béla Bartók" in "…was Hungarian, Béla Bartók")."""
+    taken = []
+    for token in reversed(tokens) if backward else tokens:
+        word = _QUOTES.sub("", token)
+        ends = bool(_CLAUSE_END.search(token))
+        if not word or not _name_word(word) or (backward and ends):
+            break
+        taken.append(word)
+        if ends:
+            break
+    while taken and taken[-1] in _NAME_LINKS:
+        taken.pop()
+    return taken[::-1] if backward else taken
 
 
 def question_options(question: str) -> tuple[str, str] | None:
     """The two names a question offers to choose from ("Which band was formed first, Monaco or
-    Rise Against?"), or None."""
-    names = list(NAME.finditer(question))
-    for left, right in zip(names, names[1:], strict=False):
-        if question[left.end() : right.start()].strip().lower() != "or":
+    Rise Against?"; "Was Java or Tikal published first?", without its opening word), or None."""
+    for match in _OR.finditer(question):
+        before = question[: match.start()].split()
+        if not before or before[-1][-1] in ",;:":
             continue
-        words = _OPTION.match(question, right.start()).group(0).rstrip(".").split()
-        while words and words[-1] in _NAME_LINKS:
-            words.pop()
-        # The first option may start before the capitalised run ("Serge de Poligny").
-        start = max(question.rfind(mark, 0, left.start()) for mark in (",", ":", ";", " - "))
-        clause = question[start + 1 : left.end()].split() if start >= 0 else []
-        whole = clause and all(w[0].isupper() or w in _NAME_LINKS for w in clause) and clause[0][0].isupper()
-        one, two = _option(" ".join(clause) if whole else left.group(0)), _option(" ".join(words))
-        return (one, two) if one and two else None
+        one = _option(" ".join(_name_run(before, backward=True)))
+        two = _option(" ".join(_name_run(question[match.end() :].split())))
+        if one and two and one[0].isupper() and two[0].isupper():
+            return one, two
     return None
 
 
@@ -238,10 +255,12 @@ _NOT_TRAITS = frozenset(map(stem, "also one following person name known".split()
 _RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])")
 
 
-def _option_words(option: str, other: str) -> set[str]:
-    """The words that name `option` and not `other` ("Daughtry" for "Chris Daughtry")."""
-    theirs = set(words_of(other))
-    return {w for w in words_of(option) if len(w) > 1 and w not in STOP and w not in theirs}
+def _option_words(option: str, other: str, question: str) -> set[str]:
+    """The words that name `option` and neither `other` nor anything else the question says
+    ("Daughtry" for "Chris Daughtry"; "Temple", not "University", for "Temple University" in a
+    question that also names the "University of Engineering")."""
+    elsewhere = set(words_of(other)) | set(words_of(question.replace(option, " ").replace(other, " ")))
+    return {w for w in words_of(option) if len(w) > 1 and w not in STOP and w not in elsewhere}
 
 
 def _trait_words(text: str) -> set[str]:
@@ -255,28 +274,28 @@ def option_conflict(claim: str, evidence: str, question: str) -> bool:
     is also a DJ, Chris Daughtry or Paul Banks?" where only Paul Banks's sentences say "DJ".
 
     A sentence belongs to the option it names, or, naming neither, to the option of the sentence
-    before it ("He also worked as a sound designer"); one that names both belongs to neither."""
+    before it ("He also worked as a sound designer"); one that names both belongs to neither, and
+    so does one before any option is named. A trait said there may be either's: no conflict."""
     options = question_options(question) if question else None
     if options is None or _COMPARES.search(question) or _ASKS_FIRST.search(question) or _ASKS_LAST.search(question):
         return False
-    keys = (_option_words(options[0], options[1]), _option_words(options[1], options[0]))
+    keys = (_option_words(*options, question), _option_words(options[1], options[0], question))
     said = set(words_of(claim))
     named = [bool(k & said) for k in keys]
     if sum(named) != 1:
         return False
     chosen = named.index(True)
-    parts: tuple[set[str], set[str]] = (set(), set())
+    parts: tuple[set[str], set[str], set[str]] = (set(), set(), set())  # the last: neither's
     owner: int | None = None
     for sentence in split_sentences(_RUN_TOGETHER.sub(". ", evidence)):
         words = set(words_of(sentence.text))
         naming = [bool(k & words) for k in keys]
         if any(naming):
             owner = naming.index(True) if sum(naming) == 1 else None
-        if owner is not None:
-            parts[owner].update(_trait_words(sentence.text))
+        parts[2 if owner is None else owner].update(_trait_words(sentence.text))
     trait = _trait_words(question) - _trait_words(" ".join(options)) - _NOT_TRAITS
-    mine, theirs = trait & parts[chosen], trait & parts[1 - chosen]
-    return bool(theirs - mine) and not mine - theirs
+    mine, theirs, unowned = trait & parts[chosen], trait & parts[1 - chosen], trait & parts[2]
+    return bool(theirs - mine) and not mine - theirs and not unowned - theirs
 
 
 def directions(words: set[str]) -> list[int]:

@@ -63,7 +63,13 @@ def test_the_options_a_question_offers():
         "Serge de Poligny",
         "Ric Viers",
     )
+    assert question_options("Which composer was Hungarian, Béla Bartók or Johann Christoph Pepusch?") == (
+        "Béla Bartók",
+        "Johann Christoph Pepusch",
+    )
+    assert question_options('Which is older, "Oceans" or "Don Quixote"?') == ("Oceans", "Don Quixote")
     assert question_options("Who founded Brave New Films?") is None
+    assert question_options("Is it red or blue?") is None
 
 
 def test_the_option_whose_sentences_lack_the_asked_trait_conflicts():
@@ -81,3 +87,12 @@ def test_the_option_whose_sentences_lack_the_asked_trait_conflicts():
     )
     assert not option_conflict("Mira Okafor", evidence, "Which painter is older, Mira Okafor or Tomas Lindqvist?")
     assert not option_conflict("Mira Okafor and Tomas Lindqvist", evidence, question)
+
+
+def test_a_trait_said_before_either_option_is_named_may_be_either_s():
+    evidence = (
+        "The 15th animated feature of the studio, it was the first filmed in widescreen. Harbour Lights tells "
+        "the story of a lighthouse keeper.Grey Tide is a 2006 drama film set in Norway."
+    )
+    question = "Which was the studio's 15th animated feature film, Harbour Lights or Grey Tide?"
+    assert not option_conflict("Harbour Lights", evidence, question)
