@@ -65,11 +65,15 @@ _QUANTIFIER_SYNONYMS = {
 
 
 _PART_OF = re.compile(r"\bpart of\b", re.IGNORECASE)
+# "both size and direction" joins two things; it quantifies nothing.
+_BOTH_AND = re.compile(r"\bboth\b(?:\s+[\w'\-]+){1,4}?\s+and\b", re.IGNORECASE)
 
 
 def quantifiers_of(words: set[str], text: str) -> set[str]:
     """The quantifiers a text's `words` state, each as its plain form ("final" as "last")."""
     found = {_QUANTIFIER_SYNONYMS.get(w, w) for w in words if w in _QUANTIFIERS or w in _QUANTIFIER_SYNONYMS}
+    if _BOTH_AND.search(text):
+        found.discard("both")
     return found | {"some"} if _PART_OF.search(text) else found
 
 
