@@ -23,6 +23,8 @@ def test_directions_per_axis_and_beside_the_same_word():
 def test_quantifiers_said_another_way_are_the_same():
     assert quantifiers_of({"some"}, "took some of them") == quantifiers_of(set(), "captured part of them")
     assert quantifiers_of({"final"}, "the final years") == {"last"}
+    assert quantifiers_of({"both"}, "vectors with both size and direction") == set()  # joins, not quantifies
+    assert quantifiers_of({"both"}, "both firms were fined") == {"both"}
     assert quantifiers_of({"part"}, "a right-bank part") == set()
 
 
