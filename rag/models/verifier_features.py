@@ -23,7 +23,7 @@ from rag.models.verifier_conflicts import (
     order_conflict,
     quantifiers_of,
 )
-from rag.models.verifier_words import names_in, stems, words_of
+from rag.models.verifier_words import claim_names, stems, words_of
 from rag.text import split_sentences
 
 __all__ = ["FEATURES", "Aligner", "Encoded", "Vectors", "stems", "passage_segments", "evidence_tokens"]
@@ -52,6 +52,8 @@ FEATURES = (
 
 # The share of a claim's content words found in its evidence above which it is a near-copy.
 _KEEPS_WORDS = 0.7
+# A name is where the claim's facts are when its sentence holds this many of the claim's other words.
+_ATTACHED_WORDS = 2
 
 
 _SEGMENT_CHARS = 700
@@ -124,6 +126,19 @@ class Aligner:
                 best, best_hits = window, hits
         return best
 
+    def _attached(self, name: str, claim_stems: set[str], evidence: str, window: str) -> bool:
+        """Whether the evidence names `name` where it says what the claim says of it: in the window
+        that aligns best with the claim, or in a sentence holding at least `_ATTACHED_WORDS` of
+        the claim's other content words. A name swapped for another of the same document ("the
+        Gauls" for "the Romans") is named elsewhere, about something else."""
+        if names_name(name, window):
+            return True
+        own = set(stems(name))
+        return any(
+            names_name(name, s.text) and len((claim_stems - own) & set(stems(s.text))) >= _ATTACHED_WORDS
+            for s in split_sentences(evidence)
+        )
+
     def encoded(
         self, claim: str, evidence: str, segments: Sequence[str] | None = None, question: str = ""
     ) -> Vectors | None:
@@ -148,7 +163,7 @@ class Aligner:
         answer_stems = claim_stems - question_stems if question else claim_stems
         answer_missing = answer_stems - evidence_stems
         claim_numbers, evidence_numbers = numbers(claim), numbers(evidence)
-        names = names_in(claim)
+        names, stated_names = claim_names(claim, parted=False), claim_names(claim)
         window = self._window(claim_stems, evidence)
         claim_words, window_words = words_of(claim), words_of(window)
         claim_set, window_set = set(claim_words), set(window_words)
@@ -187,7 +202,11 @@ class Aligner:
             max((self._idf(s) for s in answer_missing), default=0.0) / 12,
             float(bool(claim_numbers - evidence_numbers)),
             float(bool(claim_numbers)),
-            sum(not names_name(n, evidence) for n in names) / len(names) if names else 0.0,
+            (
+                sum(not self._attached(n, claim_stems, evidence, window) for n in stated_names) / len(stated_names)
+                if stated_names
+                else 0.0
+            ),
             float(
                 negation_conflict(
                     claim, in_scope(claim_stems, best_sentence) or best_sentence, reworded=coverage < _KEEPS_WORDS

@@ -7,7 +7,7 @@ import re
 
 from rag.text import split_sentences
 
-__all__ = ["NAME", "NUMBER", "STOP", "TOKEN", "WORD", "names_in", "stem", "stems", "words_of"]
+__all__ = ["NAME", "NUMBER", "STOP", "TOKEN", "WORD", "claim_names", "names_in", "stem", "stems", "words_of"]
 
 TOKEN = re.compile(r"[A-Za-z0-9][\w'\-]*")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
@@ -22,6 +22,8 @@ STOP = frozenset(
     might must about into over under then there here also just such s t said says say per via
     according""".split()
 )
+
+_ARTICLES = frozenset("the a an this that these those".split())
 
 _stemmer = None
 
@@ -51,3 +53,24 @@ def names_in(text: str) -> list[str]:
     sentences = split_sentences(text)
     starts = {s.start for s in sentences}
     return [m.group(0) for m in NAME.finditer(text) if m.start() not in starts and m.group(0).lower() not in STOP]
+
+
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\s+(?=[A-Z])")
+
+
+def claim_names(text: str, parted: bool = True) -> list[str]:
+    """The names a claim states, as its evidence may write them: `names_in`, and a name that opens
+    a sentence after an article ("United States" in "The United States is…"); unless not
+    `parted`, a possessive parts two names ("the Communist Party's Central Committee" is "the
+    Central Committee of the Communist Party")."""
+    starts = {s.start for s in split_sentences(text)}
+    found = []
+    for m in NAME.finditer(text):
+        name = m.group(0)
+        if m.start() in starts:
+            first, _, rest = name.partition(" ")
+            if not rest or first.lower() not in _ARTICLES:
+                continue
+            name = rest
+        found += [part for part in (_POSSESSIVE.split(name) if parted else [name]) if part.lower() not in STOP]
+    return found

@@ -26,6 +26,21 @@ def test_each_kind_of_changed_detail_shows_in_its_feature():
     assert _features("Exports rose 8.5% in March because of Tesla.")["missing_count"] > 0
 
 
+def test_a_name_counts_only_where_the_evidence_says_what_the_claim_says_of_it():
+    evidence = (
+        "The harbour was rebuilt by the Venetians in 1420. Trade grew for a century. "
+        "Much later, the Ottomans ruled the island until 1897."
+    )
+    aligner = Aligner(idf={})
+    name_missing = FEATURES.index("name_missing")
+    # The Ottomans are named, but about something else: a name swapped in from the same document.
+    assert aligner.features("The harbour was rebuilt by the Ottomans in 1420.", evidence)[name_missing] > 0
+    assert aligner.features("The harbour was rebuilt by the Venetians in 1420.", evidence)[name_missing] == 0
+    # A claim that joins two sentences finds each name where its own words are.
+    joined = "The Venetians rebuilt the harbour, and the Ottomans ruled the island until 1897."
+    assert aligner.features(joined, evidence)[name_missing] == 0
+
+
 def test_a_negation_word_inside_a_title_negates_nothing():
     evidence = '"The Year Without a Santa Claus" inspired "Christmas Without Snow", the 2008 special.'
     aligner = Aligner(idf={})
