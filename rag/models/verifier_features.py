@@ -23,7 +23,7 @@ from rag.models.verifier_conflicts import (
     order_conflict,
     quantifiers_of,
 )
-from rag.models.verifier_words import claim_names, stems, words_of
+from rag.models.verifier_words import claim_names, possessives_parted, stems, words_of
 from rag.text import split_sentences
 
 __all__ = ["FEATURES", "Aligner", "Encoded", "Vectors", "stems", "passage_segments", "evidence_tokens"]
@@ -163,7 +163,8 @@ class Aligner:
         answer_stems = claim_stems - question_stems if question else claim_stems
         answer_missing = answer_stems - evidence_stems
         claim_numbers, evidence_numbers = numbers(claim), numbers(evidence)
-        names, stated_names = claim_names(claim, parted=False), claim_names(claim)
+        names = claim_names(claim)
+        stated_names = possessives_parted(names)
         window = self._window(claim_stems, evidence)
         claim_words, window_words = words_of(claim), words_of(window)
         claim_set, window_set = set(claim_words), set(window_words)

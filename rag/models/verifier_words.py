@@ -7,7 +7,19 @@ import re
 
 from rag.text import split_sentences
 
-__all__ = ["NAME", "NUMBER", "STOP", "TOKEN", "WORD", "claim_names", "names_in", "stem", "stems", "words_of"]
+__all__ = [
+    "NAME",
+    "NUMBER",
+    "STOP",
+    "TOKEN",
+    "WORD",
+    "claim_names",
+    "names_in",
+    "possessives_parted",
+    "stem",
+    "stems",
+    "words_of",
+]
 
 TOKEN = re.compile(r"[A-Za-z0-9][\w'\-]*")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
@@ -58,11 +70,9 @@ def names_in(text: str) -> list[str]:
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\s+(?=[A-Z])")
 
 
-def claim_names(text: str, parted: bool = True) -> list[str]:
-    """The names a claim states, as its evidence may write them: `names_in`, and a name that opens
-    a sentence after an article ("United States" in "The United States is…"); unless not
-    `parted`, a possessive parts two names ("the Communist Party's Central Committee" is "the
-    Central Committee of the Communist Party")."""
+def claim_names(text: str) -> list[str]:
+    """The names a claim states: `names_in`, and a name that opens a sentence after an article
+    ("United States" in "The United States is…")."""
     starts = {s.start for s in split_sentences(text)}
     found = []
     for m in NAME.finditer(text):
@@ -72,5 +82,12 @@ def claim_names(text: str, parted: bool = True) -> list[str]:
             if not rest or first.lower() not in _ARTICLES:
                 continue
             name = rest
-        found += [part for part in (_POSSESSIVE.split(name) if parted else [name]) if part.lower() not in STOP]
+        if name.lower() not in STOP:
+            found.append(name)
     return found
+
+
+def possessives_parted(names: list[str]) -> list[str]:
+    """`names` as an evidence may write them: a possessive parts two names ("the Communist Party's
+    Central Committee" is "the Central Committee of the Communist Party")."""
+    return [part for name in names for part in _POSSESSIVE.split(name) if part.lower() not in STOP]
