@@ -246,7 +246,8 @@ _OPPOSITE_PAIRS = [
     above/below increase/decrease increased/decreased increasing/decreasing rose/fell gained/lost
     added/subtracted addition/subtraction success/failure accepted/rejected allowed/banned
     legal/illegal major/minor majority/minority positive/negative strong/weak stronger/weaker
-    younger/older ancient/modern""".split()
+    younger/older ancient/modern am/pm common/rare commonly/rarely often/rarely import/export
+    imports/exports victory/defeat won/lost true/false wet/dry hot/cold rich/poor cheap/expensive""".split()
 ]
 _OPPOSITES: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITE_PAIRS:
@@ -261,21 +262,30 @@ _NEGATING_PREFIX = re.compile(r"^(?:(?:un|dis|non-?)(?=[a-z]{5})|(?:in|im|il|ir)
 def unmet_sense(question: str, sentence: str) -> str | None:
     """Why `sentence` speaks of the opposite of what `question` asks, or None: the question asks
     what is not so and the sentence negates nothing; or a word of the question ("least",
-    "uninvited") is missing from the sentence while its opposite ("most", "invited") is there."""
+    "uninvited", "distinguishable") is missing from the sentence while its opposite ("most",
+    "invited", "indistinguishable") is there."""
     text = MARKER.sub(" ", sentence)
     if _QUESTION_NEGATION.search(_IDIOMATIC_NEGATION.sub(" ", question)) and not _SENTENCE_NEGATION.search(text):
         return "it asks what is not so, and the sentence negates nothing"
     asked = set(_PLAIN_WORD.findall(question.lower()))
     said = set(_PLAIN_WORD.findall(text.lower()))
     for word in sorted(asked - said):
-        prefix = _NEGATING_PREFIX.match(word)
-        base = word[prefix.end() :] if prefix else None
-        opposites = _OPPOSITES.get(word, set()) | ({base} if base else set())
+        if len(word) >= 4 and any(other.startswith(word) for other in said):
+            continue  # said in another form: "defeated" for "defeat"
+        base = _negated_form(word)
+        negated = {other for other in said if _negated_form(other) == word}  # "indistinguishable"
+        opposites = _OPPOSITES.get(word, set()) | ({base} if base else set()) | negated
         for opposite in sorted(opposites & said - asked):
             if opposite == base and _negates(text, base):
                 continue  # "not equal" says "unequal"
             return f"the sentence speaks of {opposite!r}, the question of {word!r}"
     return None
+
+
+def _negated_form(word: str) -> str | None:
+    """The word a prefix negates ("distinguishable" for "indistinguishable"), or None."""
+    prefix = _NEGATING_PREFIX.match(word)
+    return word[prefix.end() :] if prefix else None
 
 
 def _negates(text: str, word: str) -> bool:

@@ -108,6 +108,8 @@ def test_another_name_is_not_mentioned(name):
         ("Who uninvited Washington to dine?", "Saint-Pierre invited Washington to dine with him."),
         ("What follows if the two classes are unequal?", "If they are equal, then P is equal to NP."),
         ("What did public bill committees consider?", "Private bill committees considered the tram network."),
+        ("Which readings are directly measurable?", "Such readings are only indirectly measurable."),
+        ("What happens at 9 am each day?", "At 9 pm each day the gates close."),
     ],
 )
 def test_a_sentence_about_the_opposite_does_not_answer(question, sentence):
@@ -128,6 +130,7 @@ def test_a_sentence_about_the_opposite_does_not_answer(question, sentence):
         ("What did the most recent survey find?", "The most recent survey found growth."),
         ("What follows if the two classes are unequal?", "If they are not equal then P is not equal to NP."),
         ("Who was uninvited?", "The envoy was never invited to the talks."),
+        ("What followed the defeat at the river?", "The victory at the river, where they defeated the army, ended it."),
     ],
 )
 def test_a_sentence_in_the_same_sense_answers(question, sentence):

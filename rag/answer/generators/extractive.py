@@ -233,10 +233,14 @@ class ExtractiveGenerator:
         others = [passages_text(hits) for hits in by_document.values()]
         constraints = question_constraints(question)
         neighbours = sentence_neighbours(passage, best.offset)
+        # The answer opens with the sentence a continuation leans on ("This has meant…" after
+        # "…an increasing plurality…"), so that is what must not say the opposite.
+        previous = leaned_on(list(passages), best) if self.reranker is not None else None
+        shown = best.text if previous is None else f"{previous[0]} {best.text}"
         return (
-            unmet_sense(question, best.text)
+            unmet_sense(question, shown)
             or unmet_names(constraints, passages_text(own), others)
-            or swapped_name(constraints, question, best.text, neighbours, passage.chunk.title)
+            or swapped_name(constraints, question, shown, neighbours, passage.chunk.title)
         )
 
     def _meeting_constraints(

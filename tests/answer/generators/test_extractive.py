@@ -201,6 +201,18 @@ def test_a_lead_that_continues_a_sentence_comes_after_it_once(embedder):
     )
 
 
+def test_the_sentence_a_lead_leans_on_must_not_say_the_opposite(embedder):
+    from tests.support.fakes import KeywordReranker
+
+    text = "Since 1990 the union has had an increasing number of members. This has meant new rules for the courts."
+    gen = ExtractiveGenerator(embedder, min_sentence_score=0.0, max_sentences=1, reranker=KeywordReranker(("meant",)))
+    out = gen.generate("What has meant new rules for the courts?", [_hit(text, 0.5, 1)])
+    assert not out.refused
+    out = gen.generate("What has a decreasing number of members meant for the courts?", [_hit(text, 0.5, 1)])
+    assert out.refused
+    assert out.notes == ("best sentence: the sentence speaks of 'increasing', the question of 'decreasing'",)
+
+
 def test_a_when_question_is_refused_when_no_sentence_about_it_has_a_date(embedder):
     from tests.support.fakes import KeywordReranker
 
