@@ -69,11 +69,21 @@ _PART_OF = re.compile(r"\bpart of\b", re.IGNORECASE)
 _BOTH_AND = re.compile(r"\bboth\b(?:\s+[\w'\-]+){1,4}?\s+and\b", re.IGNORECASE)
 
 
+# "Norway, Italy and the UK all banned…": a floating "all" (or "both") after a list says "each
+# of these", which the list itself says.
+_LISTED_ALL = re.compile(
+    r"\band\s+(?:the\s+)?[\w'\-]+(?:\s+[\w'\-]+)?\s+(all|both)\s+(?:\w+ed|have|had|are|were|will|would|can|could)\b",
+    re.IGNORECASE,
+)
+
+
 def quantifiers_of(words: set[str], text: str) -> set[str]:
     """The quantifiers a text's `words` state, each as its plain form ("final" as "last")."""
     found = {_QUANTIFIER_SYNONYMS.get(w, w) for w in words if w in _QUANTIFIERS or w in _QUANTIFIER_SYNONYMS}
     if _BOTH_AND.search(text):
         found.discard("both")
+    for match in _LISTED_ALL.finditer(text):
+        found.discard(match.group(1).lower())
     return found | {"some"} if _PART_OF.search(text) else found
 
 
@@ -119,6 +129,30 @@ def opposite_beside(claim: list[str], evidence: list[str]) -> bool:
         axis == other_axis and way == -other_way and near & other_near
         for axis, way, near in _direction_marks(claim)
         for other_axis, other_way, other_near in marks
+    )
+
+
+# What stands between two names of one list: separators, and other names ("Germany, Austria, the
+# United States").
+_LIST_GAP = re.compile(r"^(?:\s*(?:,|\band\b|\bor\b|&)\s*(?:the\s+)?(?:[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*)*)?)+\s*$")
+
+
+def names_reordered(names: list[str], claim: str, evidence: str) -> bool:
+    """Whether the claim puts two of `names` (all found in both texts) in the other order than the
+    evidence does. Names the claim lists together ("Norway, Italy and the UK") may come in any
+    order: a list says nothing of their roles."""
+    at = {name: claim.find(name) for name in names}
+    ordered = sorted(names, key=at.__getitem__)
+    group, groups = 0, {}
+    for before, name in zip([None, *ordered], ordered, strict=False):
+        if before is not None and not _LIST_GAP.match(claim[at[before] + len(before) : at[name]]):
+            group += 1
+        groups[name] = group
+    where = evidence.lower()
+    return any(
+        groups[a] != groups[b] and where.find(a.lower()) > where.find(b.lower())
+        for i, a in enumerate(ordered)
+        for b in ordered[i + 1 :]
     )
 
 

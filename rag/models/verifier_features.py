@@ -17,6 +17,7 @@ from rag.models.verifier_conflicts import (
     directions,
     exchanged,
     in_scope,
+    names_reordered,
     negation_conflict,
     opposite_beside,
     option_conflict,
@@ -187,9 +188,7 @@ class Aligner:
         # Names in another order mean swapped roles only in a claim that keeps the evidence's
         # words; a rewording moves whole clauses and their names with them.
         if len(in_window) >= 2 and coverage >= _KEEPS_WORDS:
-            order_claim = sorted(in_window, key=claim.find)
-            order_window = sorted(in_window, key=lambda n: window.lower().find(n.lower()))
-            swapped = float(order_claim != order_window)
+            swapped = float(names_reordered(in_window, claim, window))
         if coverage >= _KEEPS_WORDS and exchanged(claim, window):
             swapped = 1.0
         similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)

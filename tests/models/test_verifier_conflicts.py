@@ -2,6 +2,7 @@ from rag.models.verifier_conflicts import (
     directions,
     exchanged,
     in_scope,
+    names_reordered,
     negation_conflict,
     opposite_beside,
     option_conflict,
@@ -26,6 +27,16 @@ def test_quantifiers_said_another_way_are_the_same():
     assert quantifiers_of({"both"}, "vectors with both size and direction") == set()  # joins, not quantifies
     assert quantifiers_of({"both"}, "both firms were fined") == {"both"}
     assert quantifiers_of({"part"}, "a right-bank part") == set()
+    listed = "Norway, Italy and the UK all banned flying"
+    assert quantifiers_of(set(words_of(listed)), listed) == set()  # "each of these", as the list says
+    assert quantifiers_of({"all"}, "all flights were banned") == {"all"}
+
+
+def test_names_in_another_order_unless_the_claim_lists_them():
+    evidence = "The UK, Germany, Italy and Norway banned flying; Celtic lost to Legia Warsaw."
+    assert not names_reordered(["Norway", "Italy", "UK"], "Norway, Italy and the UK banned flying", evidence)
+    assert names_reordered(["Legia Warsaw", "Celtic"], "Legia Warsaw lost to Celtic", evidence)
+    assert names_reordered(["Norway", "UK"], "Norway made the UK ban flying", evidence)
 
 
 def test_two_parts_exchanged():

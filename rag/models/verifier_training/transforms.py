@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 import re
 
+from rag.models.verifier_conflicts import names_reordered
+
 __all__ = [
     "numbers_in",
     "names_in",
@@ -195,7 +197,8 @@ def swap_roles(sentence: str, rng: random.Random) -> str | None:
         return None
     marker = "\x00"
     swapped = sentence.replace(first, marker).replace(second, first).replace(marker, second)
-    return swapped if swapped != sentence else None
+    # Two names of one list ("Germany, Austria and the United States") exchange nothing.
+    return swapped if swapped != sentence and names_reordered([first, second], swapped, sentence) else None
 
 
 def drop_clause(sentence: str, rng: random.Random) -> str | None:

@@ -55,6 +55,8 @@ def test_direction_negation_and_roles_change_the_meaning(rng):
         == "Analysts said Xiaomi overtook Huawei in sales."
     )
     assert swap_roles("Only Huawei is named here.", rng) is None
+    # Names of one list exchange nothing: no contradiction is made of them.
+    assert swap_roles("Games in Germany, Austria and the United States were played.", rng) is None
 
 
 def test_dropping_a_clause_keeps_the_main_statement(rng):
