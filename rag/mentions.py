@@ -12,7 +12,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["plain", "numbers", "mentions", "names_acronym", "names_name"]
+__all__ = ["plain", "numbers", "figures_beside", "mentions", "names_acronym", "names_name"]
 
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -105,6 +105,24 @@ def numbers(text: str) -> set[str]:
         word = m.group(0).lower()
         if word in _NUMBER_WORDS and free(m.start()):
             found.add(str(_NUMBER_WORDS[word]))
+    return found
+
+
+# A figure and the word after it ("242 Rhodes", "5% growth"); a figure run into the word before
+# it ("Manhattan.55 Hudson Yards") counts, a decimal's second half does not.
+_FIGURE_WORD = re.compile(r"(?<![\w,])(?<!\d\.)(\d[\d,]*(?:\.\d+)?|[A-Za-z]+)(\s*%)?\s+([A-Za-z][A-Za-z'\-]+)")
+
+
+def figures_beside(text: str) -> set[tuple[str, str]]:
+    """(figure, the lower-cased word right after it) for each figure `text` states by itself, in
+    the canonical form of `numbers` ("percent" after a "%"; a scale word is part of the figure,
+    not the word after it, so none is paired)."""
+    found = set()
+    for m in _FIGURE_WORD.finditer(plain(text)):
+        figure = _figure(m.group(1))
+        word = "percent" if m.group(2) else m.group(3).lower()
+        if figure is not None and figure.is_finite() and word not in _SCALES:
+            found.add((_canonical(figure), word))
     return found
 
 

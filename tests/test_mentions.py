@@ -1,6 +1,6 @@
 import pytest
 
-from rag.mentions import mentions, names_acronym, names_name, numbers, plain
+from rag.mentions import figures_beside, mentions, names_acronym, names_name, numbers, plain
 
 
 def test_plain_dashes_and_quotes():
@@ -80,3 +80,12 @@ def test_a_country_is_named_by_its_demonym_either_way():
     assert mentions("the growth of the irish linen industry", "ireland")
     assert mentions("the irish linen industry", "irish") and mentions("a visit to ireland", "irish")
     assert mentions("dutch traders", "netherlands") and not mentions("traders from dublin", "ireland")
+
+
+def test_figures_with_the_word_after_them():
+    assert figures_beside("It has 1,200 units, 5% growth, three Advocate Generals and 2 billion yuan.") == {
+        ("1200", "units"),
+        ("5", "percent"),
+        ("3", "advocate"),
+    }
+    assert figures_beside("Located in Manhattan.55 Hudson Yards, 3.5 metres") == {("55", "hudson"), ("3.5", "metres")}

@@ -9,7 +9,7 @@ import difflib
 import functools
 import re
 
-from rag.mentions import names_name
+from rag.mentions import figures_beside, names_name, numbers
 from rag.models.verifier_words import NAME, NUMBER, STOP, TOKEN, WORD, split_sentences, stem, stems, words_of
 
 __all__ = [
@@ -153,6 +153,18 @@ def names_reordered(names: list[str], claim: str, evidence: str) -> bool:
         groups[a] != groups[b] and where.find(a.lower()) > where.find(b.lower())
         for i, a in enumerate(ordered)
         for b in ordered[i + 1 :]
+    )
+
+
+def figure_of_another(claim: str, evidence: str) -> bool:
+    """Whether a figure of the claim stands beside a word that the evidence gives another figure
+    for, while the evidence says the claim's figure of something else: "242 Rhodes Scholars"
+    against "335 Rhodes Scholars, and 242 Marshall Scholars"."""
+    said = {(figure, stem(word)) for figure, word in figures_beside(evidence) if word not in STOP and len(word) > 2}
+    stated = numbers(evidence)
+    return any(
+        figure in stated and any(other != figure and beside == word for other, beside in said)
+        for figure, word in {(f, stem(w)) for f, w in figures_beside(claim) if w not in STOP and len(w) > 2} - said
     )
 
 

@@ -16,6 +16,7 @@ from rag.mentions import names_acronym, names_name, numbers, plain
 from rag.models.verifier_conflicts import (
     directions,
     exchanged,
+    figure_of_another,
     in_scope,
     names_reordered,
     negation_conflict,
@@ -200,7 +201,7 @@ class Aligner:
             min(len(missing), 6) / 6,
             1 - len(answer_missing) / len(answer_stems) if answer_stems else 1.0,
             max((self._idf(s) for s in answer_missing), default=0.0) / 12,
-            float(bool(claim_numbers - evidence_numbers)),
+            float(bool(claim_numbers - evidence_numbers) or figure_of_another(claim, evidence)),
             float(bool(claim_numbers)),
             (
                 sum(not self._attached(n, claim_stems, evidence, window) for n in stated_names) / len(stated_names)

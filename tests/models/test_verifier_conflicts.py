@@ -1,6 +1,7 @@
 from rag.models.verifier_conflicts import (
     directions,
     exchanged,
+    figure_of_another,
     in_scope,
     names_reordered,
     negation_conflict,
@@ -109,3 +110,10 @@ def test_a_trait_said_before_either_option_is_named_may_be_either_s():
     )
     question = "Which was the studio's 15th animated feature film, Harbour Lights or Grey Tide?"
     assert not option_conflict("Harbour Lights", evidence, question)
+
+
+def test_a_figure_beside_what_the_evidence_counts_otherwise():
+    evidence = "Its alumni include 335 Rhodes Scholars, and 242 Marshall Scholars."
+    assert figure_of_another("Its alumni include 242 Rhodes Scholars.", evidence)
+    assert not figure_of_another("Its alumni include 242 Marshall Scholars.", evidence)
+    assert not figure_of_another("It has 335 Rhodes Scholars and 5% growth.", "It has 335 Rhodes Scholars; 5% growth.")
