@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.errors import ModelNotFoundError
+from rag.models.verifier_compare import same_attribute_answer
 from rag.models.verifier_features import FEATURES, Aligner, Encoded, passage_segments
 from rag.text import content_words
 
@@ -225,6 +226,9 @@ class Verifier:
         kept = [p for p in passages if p and p.strip()]
         if not claim.strip() or not kept:
             return Support(0.0, False, None)
+        compared = same_attribute_answer(claim, question, "\n".join(kept))
+        if compared is not None:  # a bare "yes" or "no" to "the same nationality?", read per side
+            return Support(float(compared), compared, 0 if len(kept) == 1 else -1)
         claim, question = stated(claim, question)
         for index, passage in enumerate(kept):
             if quoted(claim, passage):  # the highest score there is: nothing else to read

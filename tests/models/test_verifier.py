@@ -88,6 +88,13 @@ def test_a_bare_yes_is_supported_only_when_the_evidence_says_what_was_asked(veri
     assert not verifier.support("No.", [evidence], "Are Juniper and Cedrus both flowering shrubs of Peru?").supported
 
 
+def test_a_bare_no_to_the_same_nationality_is_read_from_each_side(verifier):
+    question = "Are Anna Berg and Tom Hale the same nationality?"
+    evidence = "Anna Berg (born 1950) is a Swedish painter. Tom Hale (1901-1980) was an American writer."
+    assert verifier.support("No.", [evidence], question).supported
+    assert not verifier.support("yes", [evidence], question).supported
+
+
 def test_restating_the_question_with_a_vague_answer_is_not_support(verifier):
     evidence = (
         "The Harbin Ice Festival is held every winter in Harbin. The city lies on the Songhua River, "
