@@ -222,8 +222,12 @@ def mentions(lowered_text: str, name: str) -> bool:
     letter off ("Sigimund", "Sigismund") or with another ending ("Designated", "Designation")."""
     if name in lowered_text:
         return True
-    if _DEMONYM.search(name) and re.search(r"\b" + re.escape(name[:4]), lowered_text) is not None:
-        return True
+    # The demonym is the name's last word, its other words written out: "South Korean" for "South
+    # Korea"; not "World War III" for "World War II", nor "Ronald Reagan" for any "Ronald".
+    last = name.rsplit(" ", 1)[-1]
+    if len(last) >= 4 and last.isalpha() and _DEMONYM.search(last):
+        if re.search(r"\b" + re.escape(name[: len(name) - len(last) + 4]), lowered_text) is not None:
+            return True
     if name in _DEMONYM_COUNTRY and _DEMONYM_COUNTRY[name] in lowered_text:
         return True
     if name in _COUNTRY_DEMONYMS and _COUNTRY_DEMONYMS[name].search(lowered_text):

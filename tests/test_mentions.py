@@ -89,3 +89,10 @@ def test_figures_with_the_word_after_them():
         ("3", "advocate"),
     }
     assert figures_beside("Located in Manhattan.55 Hudson Yards, 3.5 metres") == {("55", "hudson"), ("3.5", "metres")}
+
+
+def test_a_demonym_is_read_as_the_name_s_last_word_only():
+    assert mentions("south korea said", "south korean") and mentions("in china", "chinese")
+    assert not names_name("World War III", "towards the end of World War II.")
+    assert not names_name("Henry VIII", "Henry VII was king")
+    assert not mentions("ronald mcdonald", "ronald reagan")
