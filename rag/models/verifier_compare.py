@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rag.models.verifier_words import STOP, split_sentences
+from rag.models.verifier_words import STOP, parted_sentences
 
 __all__ = ["same_attribute_answer"]
 
@@ -24,8 +24,6 @@ _ASKS_SAME = re.compile(
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"[A-Z][\w'\-.]*")
-# Sentences run together in pasted text: "…film director.Richard Wallace (…)".
-_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])")
 # A people's or country's name: "English", "Brazilian", "Japanese", "Czech", "Czechoslovakia".
 _DEMONYM = re.compile(
     r"^(?:[A-Z][a-z]+(?:ese|ian|an|ish|i|ic|ia|land|stan|many|ce)|French|Dutch|Czech|Soviet|Greek|Swiss|Thai|Welsh)$"
@@ -50,7 +48,7 @@ def _sides(question: str) -> tuple[str, str, str] | None:
 def _side_text(name: str, other: str, evidence: str) -> str:
     """The evidence's sentences about `name`: from the first that names it up to the next that
     names `other`."""
-    sentences = [s.text for s in split_sentences(_RUN_TOGETHER.sub(". ", evidence))]
+    sentences = parted_sentences(evidence)
     own = []
     for sentence in sentences:
         if name in sentence and other not in sentence:

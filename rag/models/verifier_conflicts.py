@@ -10,7 +10,7 @@ import functools
 import re
 
 from rag.mentions import figures_beside, names_name, numbers
-from rag.models.verifier_words import NAME, NUMBER, STOP, TOKEN, WORD, split_sentences, stem, stems, words_of
+from rag.models.verifier_words import NAME, NUMBER, STOP, TOKEN, WORD, parted_sentences, stem, stems, words_of
 
 __all__ = [
     "directions",
@@ -301,8 +301,6 @@ _COMPARES = re.compile(
     re.IGNORECASE,
 )
 _NOT_TRAITS = frozenset(map(stem, "also one following person name known".split()))
-# Sentences often run together in scraped text: "…with Nicolas Roeg.Peter Bogdanovich is…".
-_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])")
 
 
 def _option_words(option: str, other: str, question: str) -> set[str]:
@@ -337,12 +335,12 @@ def option_conflict(claim: str, evidence: str, question: str) -> bool:
     chosen = named.index(True)
     parts: tuple[set[str], set[str], set[str]] = (set(), set(), set())  # the last: neither's
     owner: int | None = None
-    for sentence in split_sentences(_RUN_TOGETHER.sub(". ", evidence)):
-        words = set(words_of(sentence.text))
+    for sentence in parted_sentences(evidence):
+        words = set(words_of(sentence))
         naming = [bool(k & words) for k in keys]
         if any(naming):
             owner = naming.index(True) if sum(naming) == 1 else None
-        parts[2 if owner is None else owner].update(_trait_words(sentence.text))
+        parts[2 if owner is None else owner].update(_trait_words(sentence))
     trait = _trait_words(question) - _trait_words(" ".join(options)) - _NOT_TRAITS
     mine, theirs, unowned = trait & parts[chosen], trait & parts[1 - chosen], trait & parts[2]
     return bool(theirs - mine) and not mine - theirs and not unowned - theirs

@@ -91,3 +91,12 @@ def possessives_parted(names: list[str]) -> list[str]:
     """`names` as an evidence may write them: a possessive parts two names ("the Communist Party's
     Central Committee" is "the Central Committee of the Communist Party")."""
     return [part for name in names for part in _POSSESSIVE.split(name) if part.lower() not in STOP]
+
+
+# Sentences often run together in scraped text: "…with Nicolas Roeg.Peter Bogdanovich is…".
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])")
+
+
+def parted_sentences(text: str) -> list[str]:
+    """The sentences of `text`, those run together ("…film director.Richard Wallace (…)") parted."""
+    return [sentence.text for sentence in split_sentences(_RUN_TOGETHER.sub(". ", text))]
