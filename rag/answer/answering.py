@@ -269,12 +269,15 @@ def unmet_sense(question: str, sentence: str) -> str | None:
         return "it asks what is not so, and the sentence negates nothing"
     asked = set(_PLAIN_WORD.findall(question.lower()))
     said = set(_PLAIN_WORD.findall(text.lower()))
+    negated: dict[str, set[str]] = {}  # "distinguishable": {"indistinguishable"}
+    for other in said:
+        if base := _negated_form(other):
+            negated.setdefault(base, set()).add(other)
     for word in sorted(asked - said):
         if len(word) >= 4 and any(other.startswith(word) for other in said):
             continue  # said in another form: "defeated" for "defeat"
         base = _negated_form(word)
-        negated = {other for other in said if _negated_form(other) == word}  # "indistinguishable"
-        opposites = _OPPOSITES.get(word, set()) | ({base} if base else set()) | negated
+        opposites = _OPPOSITES.get(word, set()) | ({base} if base else set()) | negated.get(word, set())
         for opposite in sorted(opposites & said - asked):
             if opposite == base and _negates(text, base):
                 continue  # "not equal" says "unequal"

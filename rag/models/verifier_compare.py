@@ -28,7 +28,6 @@ _CAPITALISED = re.compile(r"[A-Z][\w'\-.]*")
 _DEMONYM = re.compile(
     r"^(?:[A-Z][a-z]+(?:ese|ian|an|ish|i|ic|ia|land|stan|many|ce)|French|Dutch|Czech|Soviet|Greek|Swiss|Thai|Welsh)$"
 )
-_COUNTRY_OF = {"american": "united states", "america": "united states", "british": "united kingdom"}
 
 
 def _sides(question: str) -> tuple[str, str, str] | None:
@@ -76,7 +75,7 @@ def _values(text: str, attribute: str, asked: set[str]) -> set[str]:
     if attribute in ("nationality", "country"):
         words = {a or b for a, b in _NATIONAL.findall(text)}
         national = [w for w in words if _DEMONYM.match(w) and w not in asked and w.lower() not in _NOT_NATIONAL]
-        return {_COUNTRY_OF.get(w.lower(), w.lower()[:4]) for w in national}
+        return {w.lower()[:4] for w in national}  # a people and its country share four letters
     if attribute == "family":
         found = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+aceae\b", text)}
         found |= {m.group(1).lower() for m in re.finditer(r"\b([A-Za-z][a-z]+)\s+family\b", text)}

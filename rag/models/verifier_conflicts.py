@@ -156,15 +156,20 @@ def names_reordered(names: list[str], claim: str, evidence: str) -> bool:
     )
 
 
+def _counted(text: str) -> set[tuple[str, str]]:
+    """`figures_beside`, the word stemmed, leaving out stopwords and words of two letters."""
+    return {(figure, stem(word)) for figure, word in figures_beside(text) if word not in STOP and len(word) > 2}
+
+
 def figure_of_another(claim: str, evidence: str) -> bool:
     """Whether a figure of the claim stands beside a word that the evidence gives another figure
     for, while the evidence says the claim's figure of something else: "242 Rhodes Scholars"
     against "335 Rhodes Scholars, and 242 Marshall Scholars"."""
-    said = {(figure, stem(word)) for figure, word in figures_beside(evidence) if word not in STOP and len(word) > 2}
+    said = _counted(evidence)
     stated = numbers(evidence)
     return any(
         figure in stated and any(other != figure and beside == word for other, beside in said)
-        for figure, word in {(f, stem(w)) for f, w in figures_beside(claim) if w not in STOP and len(w) > 2} - said
+        for figure, word in _counted(claim) - said
     )
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "WORD",
     "claim_names",
     "names_in",
+    "parted_sentences",
     "possessives_parted",
     "stem",
     "stems",
