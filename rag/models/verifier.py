@@ -203,7 +203,12 @@ class Verifier:
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelNotFoundError(f"{card_path} is not a verifier card ({exc})") from None
         self.vectors = vectors or MiniLMVectors()
-        self.aligner = Aligner(idf=idf["idf"], default_idf=float(idf["default"]), encode=self.vectors.encode)
+        self.aligner = Aligner(
+            idf=idf["idf"],
+            default_idf=float(idf["default"]),
+            encode=self.vectors.encode,
+            lower_case=frozenset(idf.get("lower_case", ())),
+        )
 
     def probability_of(self, features: Sequence[float]) -> float:
         """The support score in [0, 1] from the pair's `FEATURES` (`support_score`)."""

@@ -1,6 +1,6 @@
 """Where a claim conflicts with its evidence, as the claim verifier reads it: a negation on one
-side only, an opposite direction, an added quantifier, two parts exchanged, and which of two
-dated things came first. Each check returns what `rag.models.verifier_features` turns into a
+side only, an opposite direction, an added quantifier, names in swapped order, two parts
+exchanged, a figure of something else (which of two options: `verifier_options`). Each check returns what `rag.models.verifier_features` turns into a
 feature."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import difflib
 import functools
 import re
 
-from rag.mentions import figures_beside, names_name, numbers
-from rag.models.verifier_words import NAME, NUMBER, STOP, TOKEN, WORD, parted_sentences, stem, stems, words_of
+from rag.mentions import figures_beside, numbers
+from rag.models.verifier_words import STOP, TOKEN, WORD, stem, stems
 
 __all__ = [
     "directions",
@@ -18,9 +18,6 @@ __all__ = [
     "in_scope",
     "negation_conflict",
     "opposite_beside",
-    "option_conflict",
-    "order_conflict",
-    "question_options",
     "quantifiers_of",
 ]
 
@@ -135,25 +132,46 @@ def opposite_beside(claim: list[str], evidence: list[str]) -> bool:
 # What stands between two names of one list: separators, and other names ("Germany, Austria, the
 # United States").
 _LIST_GAP = re.compile(r"^(?:\s*(?:,|\band\b|\bor\b|&)\s*(?:the\s+)?(?:[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*)*)?)+\s*$")
+# What stands between two parts of one name: "Democratic Republic of (the) Congo", "Jenni "JWoww"
+# Farley", "Ludwig van Beethoven".
+_NAME_JOIN = re.compile(r"^(?:\s+(?:of|de|da|del|der|di|du|la|le|van|von)(?:\s+the)?\s+|[\s\"“”']+)$")
+
+
+def name_groups(names: list[str], claim: str) -> dict[str, int]:
+    """`names` (each found in the claim) in the claim's order, each with the number of its group:
+    names the claim lists together ("Norway, Italy and the UK") or that are parts of one name
+    ("Democratic Republic of Congo") share one."""
+    at = {name: claim.find(name) for name in names}
+    group, groups = 0, {}
+    for before, name in zip([None, *sorted(at, key=at.__getitem__)], sorted(at, key=at.__getitem__), strict=False):
+        gap = claim[at[before] + len(before) : at[name]] if before is not None else ""
+        if before is not None and not (_LIST_GAP.match(gap) or _NAME_JOIN.match(gap)):
+            group += 1
+        groups[name] = group
+    return groups
 
 
 def names_reordered(names: list[str], claim: str, evidence: str) -> bool:
     """Whether the claim puts two of `names` (all found in both texts) in the other order than the
     evidence does. Names the claim lists together ("Norway, Italy and the UK") may come in any
-    order: a list says nothing of their roles."""
-    at = {name: claim.find(name) for name in names}
-    ordered = sorted(names, key=at.__getitem__)
-    group, groups = 0, {}
-    for before, name in zip([None, *ordered], ordered, strict=False):
-        if before is not None and not _LIST_GAP.match(claim[at[before] + len(before) : at[name]]):
-            group += 1
-        groups[name] = group
+    order: a list says nothing of their roles; nor does the active voice for the passive."""
+    groups = name_groups(names, claim)
+    ordered = list(groups)
     where = evidence.lower()
     return any(
-        groups[a] != groups[b] and where.find(a.lower()) > where.find(b.lower())
+        groups[a] != groups[b]
+        and where.find(a.lower()) > where.find(b.lower())
+        and _agent(b, claim) == _agent(a, evidence)  # not the one voice for the other
         for i, a in enumerate(ordered)
         for b in ordered[i + 1 :]
     )
+
+
+def _agent(name: str, text: str) -> bool:
+    """Whether `text` names `name` as the agent of a passive ("directed by Shia LaBeouf"): the
+    active voice puts it first ("Shia LaBeouf directed Maniac"). Two passives with each other's
+    agents ("X was led by Y" against "Y was led by X") are still a swap."""
+    return re.search(r"\bby\s+(?:the\s+)?" + re.escape(name.lower()), text.lower()) is not None
 
 
 def _counted(text: str) -> set[tuple[str, str]]:
@@ -194,161 +212,6 @@ def exchanged(claim: str, evidence: str) -> bool:
         for k, (mine, theirs) in enumerate(replaced)
         for mine_other, theirs_other in replaced[k + 1 :]
     )
-
-
-_YEAR = re.compile(r"(?<!\d)(1\d{3}|20\d\d)(?!\d)")
-# "X was published before Y": the first name is put first (or last).
-_PUT_FIRST = re.compile(r"\b(?:before|earlier than|prior to|predates?|predated)\b", re.IGNORECASE)
-_PUT_LAST = re.compile(r"\b(?:after|later than)\b", re.IGNORECASE)
-# "Which was formed first, A or B?": the answer names the one put first (or last).
-_ASKS_FIRST = re.compile(r"\b(?:first|earlier|earliest|older|oldest)\b", re.IGNORECASE)
-_ASKS_LAST = re.compile(r"\b(?:later|latest|last|younger|youngest|more recent|most recent|newer)\b", re.IGNORECASE)
-
-
-def _year_of(name: str, other: str, evidence: str) -> int | None:
-    """The first year the evidence gives after it first names `name` and before it next names
-    `other` (sentences run together often: "…published in 2000.Tikal is…")."""
-    lowered = evidence.lower()
-    start = lowered.find(name.lower())
-    if start < 0:
-        return None
-    end = lowered.find(other.lower(), start + len(name))
-    found = _YEAR.search(evidence, start + len(name), end if end >= 0 else len(evidence))
-    return int(found.group(1)) if found else None
-
-
-def _option(name: str) -> str:
-    """A name the question offers, without the capitalised word that opens the question ("Was
-    Java" in "Was Java or Tikal published first?")."""
-    words = name.split()
-    while words and words[0].lower() in STOP:
-        words = words[1:]
-    return " ".join(words)
-
-
-# The words inside names that are not capitalised ("John of Gaunt", "Serge de Poligny", "Ali ibn Sahl").
-_NAME_LINKS = frozenset("of the for and in on at de du da del der la le van von ibn bin al el".split())
-_OR = re.compile(r"\s+or\s+")
-_QUOTES = re.compile(r"^[\"'“‘(]+|[?,;:!\"'”’)]+$")
-_CLAUSE_END = re.compile(r"[?,;:!][\"'”’)]*$")
-
-
-def _name_word(token: str) -> bool:
-    """A word a name may hold: one with a capital ("Bartók", "al-Tabari", "G."), or a link."""
-    return any(c.isupper() for c in token) or token in _NAME_LINKS
-
-
-def _name_run(tokens: list[str], backward: bool = False) -> list[str]:
-    """The words of the name that `tokens` begin with (read `backward`: end with), up to the first
-    word no name holds or a mark that ends a clause ("Muhammad Yunus" in "Muhammad Yunus
-    produce…"; "Béla Bartók" in "…was Hungarian, Béla Bartók")."""
-    taken = []
-    for token in reversed(tokens) if backward else tokens:
-        word = _QUOTES.sub("", token)
-        ends = bool(_CLAUSE_END.search(token))
-        if not word or not _name_word(word) or (backward and ends):
-            break
-        taken.append(word)
-        if ends:
-            break
-    while taken and taken[-1] in _NAME_LINKS:
-        taken.pop()
-    return taken[::-1] if backward else taken
-
-
-def question_options(question: str) -> tuple[str, str] | None:
-    """The two names a question offers to choose from ("Which band was formed first, Monaco or
-    Rise Against?"; "Was Java or Tikal published first?", without its opening word), or None."""
-    for match in _OR.finditer(question):
-        before = question[: match.start()].split()
-        if not before or before[-1][-1] in ",;:":
-            continue
-        one = _option(" ".join(_name_run(before, backward=True)))
-        two = _option(" ".join(_name_run(question[match.end() :].split())))
-        if one and two and one[0].isupper() and two[0].isupper():
-            return one, two
-    return None
-
-
-def order_conflict(claim: str, evidence: str, question: str) -> bool:
-    """Whether the claim puts first (or last) the one of two things whose year in the evidence
-    says the opposite: "Java was published before Tikal" where the evidence says Java was
-    published in 2000 and Tikal in 1999; "Rise Against" for "Which band was formed first, Monaco
-    or Rise Against?" where Monaco formed in 1995 and Rise Against in 1999."""
-    # Sentence-initial names count here: "Java was published before Tikal."
-    names = list(dict.fromkeys(m.group(0) for m in NAME.finditer(claim) if m.group(0).lower() not in STOP))
-    pair: tuple[str, str] | None = None
-    first = True
-    if len(names) >= 2:
-        between = claim[claim.find(names[0]) + len(names[0]) : claim.find(names[1])]
-        if bool(_PUT_FIRST.search(between)) != bool(_PUT_LAST.search(between)):
-            pair, first = (names[0], names[1]), bool(_PUT_FIRST.search(between))
-    options = question_options(question) if question else None
-    if pair is None and options and bool(_ASKS_FIRST.search(question)) != bool(_ASKS_LAST.search(question)):
-        one, two = options
-        named = [option for option in (one, two) if names_name(option, claim)]
-        if len(named) == 1:
-            pair, first = (named[0], two if named[0] == one else one), bool(_ASKS_FIRST.search(question))
-    if pair is None:
-        return False
-    years = [_year_of(pair[0], pair[1], evidence), _year_of(pair[1], pair[0], evidence)]
-    if None in years or years[0] == years[1]:
-        return False
-    return (years[0] < years[1]) != first
-
-
-# A question that compares ("taller", "first", "more") asks about what both options have; one that
-# names a trait ("also a DJ", "formed in Arizona") tells them apart by the evidence's words.
-_COMPARES = re.compile(
-    r"\b(?:more|most|less|least|fewer|best(?! known)|worst|better|worse|older|younger|taller|shorter|higher|lower|"
-    r"larger|smaller|bigger|longer|greater|further|farther|closer|nearer|wider|deeper|heavier|newer|"
-    r"faster|slower|richer|same|different|both|either|neither)\b",
-    re.IGNORECASE,
-)
-_NOT_TRAITS = frozenset(map(stem, "also one following person name known".split()))
-
-
-def _option_words(option: str, other: str, question: str) -> set[str]:
-    """The words that name `option` and neither `other` nor anything else the question says
-    ("Daughtry" for "Chris Daughtry"; "Temple", not "University", for "Temple University" in a
-    question that also names the "University of Engineering")."""
-    elsewhere = set(words_of(other)) | set(words_of(question.replace(option, " ").replace(other, " ")))
-    return {w for w in words_of(option) if len(w) > 1 and w not in STOP and w not in elsewhere}
-
-
-def _trait_words(text: str) -> set[str]:
-    """Content stems and numbers ("born in 1908")."""
-    return set(stems(text)) | {w for w in words_of(text) if NUMBER.fullmatch(w)}
-
-
-def option_conflict(claim: str, evidence: str, question: str) -> bool:
-    """Whether the claim picks the option whose part of the evidence lacks the trait the question
-    asks for, which the other option's part has: "Chris Daughtry is also a DJ" for "Which singer
-    is also a DJ, Chris Daughtry or Paul Banks?" where only Paul Banks's sentences say "DJ".
-
-    A sentence belongs to the option it names, or, naming neither, to the option of the sentence
-    before it ("He also worked as a sound designer"); one that names both belongs to neither, and
-    so does one before any option is named. A trait said there may be either's: no conflict."""
-    options = question_options(question) if question else None
-    if options is None or _COMPARES.search(question) or _ASKS_FIRST.search(question) or _ASKS_LAST.search(question):
-        return False
-    keys = (_option_words(*options, question), _option_words(options[1], options[0], question))
-    said = set(words_of(claim))
-    named = [bool(k & said) for k in keys]
-    if sum(named) != 1:
-        return False
-    chosen = named.index(True)
-    parts: tuple[set[str], set[str], set[str]] = (set(), set(), set())  # the last: neither's
-    owner: int | None = None
-    for sentence in parted_sentences(evidence):
-        words = set(words_of(sentence))
-        naming = [bool(k & words) for k in keys]
-        if any(naming):
-            owner = naming.index(True) if sum(naming) == 1 else None
-        parts[2 if owner is None else owner].update(_trait_words(sentence))
-    trait = _trait_words(question) - _trait_words(" ".join(options)) - _NOT_TRAITS
-    mine, theirs, unowned = trait & parts[chosen], trait & parts[1 - chosen], trait & parts[2]
-    return bool(theirs - mine) and not mine - theirs and not unowned - theirs
 
 
 def directions(words: set[str]) -> list[int]:

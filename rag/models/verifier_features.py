@@ -9,6 +9,7 @@ names (the verifier's rule reads the conflicts, the answer's word coverage and t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,14 +19,14 @@ from rag.models.verifier_conflicts import (
     exchanged,
     figure_of_another,
     in_scope,
+    name_groups,
     names_reordered,
     negation_conflict,
     opposite_beside,
-    option_conflict,
-    order_conflict,
     quantifiers_of,
 )
-from rag.models.verifier_words import claim_names, possessives_parted, stems, words_of
+from rag.models.verifier_options import option_conflict, order_conflict
+from rag.models.verifier_words import claim_names, parted_sentences, possessives_parted, stems, words_of
 from rag.text import split_sentences
 
 __all__ = ["FEATURES", "Aligner", "Encoded", "Vectors", "stems", "passage_segments", "evidence_tokens"]
@@ -56,6 +57,8 @@ FEATURES = (
 _KEEPS_WORDS = 0.7
 # A name is where the claim's facts are when its sentence holds this many of the claim's other words.
 _ATTACHED_WORDS = 2
+# A sentence that speaks of what the one before it named ("He also played…", "The film stars…").
+_REFERS_BACK = re.compile(r"^(?:he|she|it|they|his|her|its|their|this|the)\b", re.IGNORECASE)
 
 
 _SEGMENT_CHARS = 700
@@ -107,11 +110,14 @@ class Aligner:
         idf: inverse document frequency per stem (unknown stems get `default_idf`).
         encode: per text, its `Encoded` vectors; None (and no vectors given to `features`) leaves
             the embedding features at their neutral value.
+        lower_case: words usually written lower-case; capitalised at a sentence's start they open
+            no name (`claim_names`).
     """
 
     idf: dict[str, float]
     default_idf: float = 8.0
     encode: Callable[[list[str]], list[Encoded]] | None = None
+    lower_case: frozenset[str] = frozenset()
 
     def _idf(self, stem: str) -> float:
         return self.idf.get(stem, self.default_idf)
@@ -128,17 +134,47 @@ class Aligner:
                 best, best_hits = window, hits
         return best
 
-    def _attached(self, name: str, claim_stems: set[str], evidence: str, window: str) -> bool:
-        """Whether the evidence names `name` where it says what the claim says of it: in the window
-        that aligns best with the claim, or in a sentence holding at least `_ATTACHED_WORDS` of
-        the claim's other content words. A name swapped for another of the same document ("the
-        Gauls" for "the Romans") is named elsewhere, about something else."""
-        if names_name(name, window):
-            return True
+    def _attached(
+        self, name: str, claim_stems: set[str], evidence: str, window: str, mates: set[str], known: str
+    ) -> bool:
+        """Whether the evidence names `name` where it says what the claim says of it.
+
+        Where the sentences that hold the most of the claim's other words name someone else (a
+        name that neither the claim nor the question, `known`, names or says a word of), `name`
+        must be named there
+        too, or in the sentence before one of them that opens with a pronoun or "the" ("He also
+        played…"): "Tom Skerritt was born in March" is not said by "…starred Tom Skerritt and
+        Sharon Stone. Sharon Stone (born March 10, 1958)…". Otherwise the window that aligns best
+        with the claim will do ("…the Songhua River" two sentences after the festival's name).
+        Either way, so will a sentence that holds at least `_ATTACHED_WORDS` of the claim's other
+        words. A list's names (`mates`, whose words are not counted) may each be described in
+        other words: "Phacelia and Nymphaea are plants" is said of each apart."""
         own = set(stems(name))
+        said = claim_stems - own - mates
+        sentences = parted_sentences(evidence) or [evidence]
+        held = [len(said & set(stems(s))) for s in sentences]
+        best = [i for i, count in enumerate(held) if count == max(held) > 0]
+        known_stems = set(stems(known))
+        rivals = [
+            i
+            for i in best
+            if any(
+                not names_name(n, known) and not set(stems(n)) & known_stems
+                for n in claim_names(sentences[i], self.lower_case)
+                if n != name
+            )
+        ]
+        if not rivals or mates:
+            if names_name(name, window):
+                return True
+        elif any(
+            names_name(name, sentences[i])
+            or (i > 0 and _REFERS_BACK.match(sentences[i]) and names_name(name, sentences[i - 1]))
+            for i in best
+        ):
+            return True
         return any(
-            names_name(name, s.text) and len((claim_stems - own) & set(stems(s.text))) >= _ATTACHED_WORDS
-            for s in split_sentences(evidence)
+            names_name(name, s) and len((claim_stems - own) & set(stems(s))) >= _ATTACHED_WORDS for s in sentences
         )
 
     def encoded(
@@ -165,9 +201,11 @@ class Aligner:
         answer_stems = claim_stems - question_stems if question else claim_stems
         answer_missing = answer_stems - evidence_stems
         claim_numbers, evidence_numbers = numbers(claim), numbers(evidence)
-        names = claim_names(claim)
+        names = claim_names(claim, self.lower_case)
         stated_names = possessives_parted(names)
         window = self._window(claim_stems, evidence)
+        groups = name_groups(stated_names, claim)
+        mates = {n: {s for m in groups if m != n and groups[m] == groups[n] for s in stems(m)} for n in groups}
         claim_words, window_words = words_of(claim), words_of(window)
         claim_set, window_set = set(claim_words), set(window_words)
         # Direction and negation are read in the one sentence that matches best: a window of two
@@ -204,7 +242,11 @@ class Aligner:
             float(bool(claim_numbers - evidence_numbers) or figure_of_another(claim, evidence)),
             float(bool(claim_numbers)),
             (
-                sum(not self._attached(n, claim_stems, evidence, window) for n in stated_names) / len(stated_names)
+                sum(
+                    not self._attached(n, claim_stems, evidence, window, mates[n], f"{claim} {question}")
+                    for n in stated_names
+                )
+                / len(stated_names)
                 if stated_names
                 else 0.0
             ),

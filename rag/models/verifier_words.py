@@ -27,7 +27,9 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A hyphen joins two capitalised parts of a name ("Hewlett-Packard", "Israel-Lebanon"); in
 # "AI-driven" or "US-led" only the capitalised part is a name.
-NAME = re.compile(r"\b[A-Z][a-zA-Z']+(?:-[A-Z][a-zA-Z']+)*(?:\s+[A-Z][a-zA-Z']+(?:-[A-Z][a-zA-Z']+)*)*")
+# A capitalised word, accented letters included ("Míchel Salgado", "Björn Skifs").
+_CAPITALISED = r"[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|')+"
+NAME = re.compile(rf"\b{_CAPITALISED}(?:-{_CAPITALISED})*(?:\s+{_CAPITALISED}(?:-{_CAPITALISED})*)*")
 STOP = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being this that
     these those it its he she they them his her their we our you your i me my what which who whom whose
@@ -71,18 +73,21 @@ def names_in(text: str) -> list[str]:
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\s+(?=[A-Z])")
 
 
-def claim_names(text: str) -> list[str]:
-    """The names a claim states: `names_in`, and a name that opens a sentence after an article
-    ("United States" in "The United States is…")."""
+def claim_names(text: str, lower_case: frozenset[str] = frozenset()) -> list[str]:
+    """The names a claim states: `names_in`, and the names that open its sentences ("Timothy
+    Olyphant directed…", "The United States is…"). An opening word that is an article, a stopword
+    or a word usually written lower-case (`lower_case`: "Many", "Young") is only capitalised for
+    its place, so the name is the rest of the run, if any."""
     starts = {s.start for s in split_sentences(text)}
     found = []
     for m in NAME.finditer(text):
         name = m.group(0)
         if m.start() in starts:
             first, _, rest = name.partition(" ")
-            if not rest or first.lower() not in _ARTICLES:
-                continue
-            name = rest
+            if first.lower() in _ARTICLES or first.lower() in STOP or first.lower() in lower_case:
+                if not rest:
+                    continue
+                name = rest
         if name.lower() not in STOP:
             found.append(name)
     return found
@@ -95,7 +100,8 @@ def possessives_parted(names: list[str]) -> list[str]:
 
 
 # Sentences often run together in scraped text: "…with Nicolas Roeg.Peter Bogdanovich is…".
-_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])")
+# After an acronym too ("…and MSNBC.Mia Tyler is…"), not inside initials ("J.R.R. Tolkien").
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9\"')\]])\.(?=[A-Z])|(?<=[A-Z]{2})\.(?=[A-Z][a-z])")
 
 
 def parted_sentences(text: str) -> list[str]:

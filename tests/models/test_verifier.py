@@ -226,3 +226,16 @@ def test_a_text_has_the_same_token_vectors_alone_and_beside_a_longer_one():
     beside = vectors._encode([short, long], fast=False)[0]
     assert alone.tokens.shape == beside.tokens.shape == (3, 384)  # "exports", "fell", "."
     assert np.allclose(alone.tokens, beside.tokens, atol=1e-4)
+
+
+def test_a_name_opening_the_answer_must_be_named_by_the_evidence(verifier):
+    evidence = "Maniac is an American short slasher film, directed by Shia LaBeouf. It was released in 2011."
+    question = "Which actor directed the short slasher film Maniac?"
+    assert not verifier.support("Timothy Olyphant directed Maniac.", [evidence], question).supported
+    assert not verifier.support("Michael Jackson", [evidence], question).supported
+    assert verifier.support("Shia LaBeouf directed Maniac.", [evidence], question).supported
+
+
+def test_the_shipped_word_list_knows_words_usually_written_lower_case(verifier):
+    assert {"many", "young", "will"} <= verifier.aligner.lower_case
+    assert not {"george", "michael", "timothy"} & verifier.aligner.lower_case

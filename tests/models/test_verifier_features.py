@@ -4,10 +4,13 @@ from rag.mentions import numbers
 from rag.models.verifier_features import FEATURES, Aligner, stems
 
 EVIDENCE = "Exports rose 8.5% in March, the customs office said. Imports fell as coal demand weakened."
+# Words usually written lower-case (the shipped list has about 30,000): capitalised at a claim's
+# start they open no name.
+LOWER_CASE = frozenset({"exports", "imports"})
 
 
 def _features(claim: str, question: str = "") -> dict[str, float]:
-    return dict(zip(FEATURES, Aligner(idf={}).features(claim, EVIDENCE, question), strict=True))
+    return dict(zip(FEATURES, Aligner(idf={}, lower_case=LOWER_CASE).features(claim, EVIDENCE, question), strict=True))
 
 
 def test_a_copied_claim_aligns_fully_and_conflicts_with_nothing():
@@ -217,3 +220,25 @@ def test_directions_are_read_by_stem_and_on_two_axes():
     assert flipped("The government is expanding funding for robotics.") == 0.0
     assert flipped("The plan was released before the plenum.") == 1.0
     assert flipped("The plan was released after the plenum.") == 0.0
+
+
+def test_a_name_counts_only_where_the_evidence_says_the_claim_s_words_of_it():
+    aligner = Aligner(idf={}, lower_case=frozenset({"she"}))
+    evidence = (
+        "Calendar Girl Murders is a 1984 television movie that starred Tom Skerritt and Sharon Stone. "
+        "Sharon Yvonne Stone (born March 10, 1958) is an American actress."
+    )
+
+    def missing(claim: str, text: str = evidence, question: str = "") -> float:
+        return dict(zip(FEATURES, aligner.features(claim, text, question), strict=True))["name_missing"]
+
+    assert missing("Tom Skerritt was born in March.") > 0  # the birth month is Sharon Stone's
+    assert missing("Sharon Stone was born in March.") == 0
+    # A pronoun takes the name from the sentence before it.
+    assert missing("Sharon Stone played a photographer.", "It starred Sharon Stone. She played a photographer.") == 0
+    # No one else is named where the claim's words are: two sentences may join the facts.
+    harbin = "The Harbin Ice Festival is held in winter. The city lies on the Songhua River, which supplies its ice."
+    assert missing("The festival's ice comes from the Songhua River.", harbin, "Which river supplies the ice?") == 0
+    # Names listed together are each described in their own words.
+    plants = "Phacelia is a genus of herbaceous plants. Nymphaea is a genus of aquatic flowering herbs."
+    assert missing("Phacelia and Nymphaea are herbs.", plants) == 0

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         idf = build_idf([json.loads(line)["document"] for line in handle if line.strip()])
     store = VectorStore(args.work / "vectors")
     store.build(texts_to_encode(pairs + validation), MiniLMVectors().encode_uncached)
-    aligner = Aligner(idf=idf["idf"], default_idf=idf["default"])
+    aligner = Aligner(idf=idf["idf"], default_idf=idf["default"], lower_case=frozenset(idf["lower_case"]))
     labels = [p.label for p in pairs]
     similarity_floor, coverage_floor = fit_floors(pair_features(pairs, aligner, store), labels, [p.kind for p in pairs])
     card = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from rag.models.verifier import CARD, IDF, SCHEMA_VERSION, Verifier, support_sco
 from rag.models.verifier_features import FEATURES, Aligner, Vectors, passage_segments, stems
 from rag.models.verifier_training.data import Pair
 from rag.models.verifier_training.vectors import VectorStore
+from rag.text import split_sentences
 
 __all__ = [
     "build_idf",
@@ -33,16 +35,28 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _IDF_WORDS = 40_000
+# A word is usually written lower-case when this many documents write it so inside a sentence
+# ("many", "young"; not "george", "michael").
+_LOWER_CASE_DOCUMENTS = 3
+_LOWER_CASE_WORD = re.compile(r"(?<![\w'.])[a-z][a-z'-]*")
 
 
 def build_idf(documents: Sequence[str]) -> dict:
-    """Inverse document frequency of the stems of `documents` (the most frequent `_IDF_WORDS`)."""
+    """Inverse document frequency of the stems of `documents` (the most frequent `_IDF_WORDS`), and
+    the words written lower-case inside a sentence in at least `_LOWER_CASE_DOCUMENTS` of them."""
     frequency: Counter[str] = Counter()
+    lower_case: Counter[str] = Counter()
     for text in documents:
         frequency.update(set(stems(text)))
+        lower_case.update({w for s in split_sentences(text) for w in _LOWER_CASE_WORD.findall(s.text)})
     n = len(documents)
     table = {s: round(math.log((n + 1) / (df + 1)) + 1, 3) for s, df in frequency.most_common(_IDF_WORDS) if df >= 2}
-    return {"documents": n, "default": round(math.log((n + 1) / 2) + 1, 3), "idf": table}
+    return {
+        "documents": n,
+        "default": round(math.log((n + 1) / 2) + 1, 3),
+        "idf": table,
+        "lower_case": sorted(w for w, df in lower_case.items() if df >= _LOWER_CASE_DOCUMENTS),
+    }
 
 
 def pair_features(pairs: Sequence[Pair], aligner: Aligner, store: VectorStore) -> list[list[float]]:
