@@ -141,9 +141,8 @@ class Aligner:
 
         Where the sentences that hold the most of the claim's other words name someone else (a
         name that neither the claim nor the question, `known`, names or says a word of), `name`
-        must be named there
-        too, or in the sentence before one of them that opens with a pronoun or "the" ("He also
-        played…"): "Tom Skerritt was born in March" is not said by "…starred Tom Skerritt and
+        must be named there too, or in the sentence before one of them that opens with a pronoun
+        or "the" ("He also played…"): "Tom Skerritt was born in March" is not said by "…starred Tom Skerritt and
         Sharon Stone. Sharon Stone (born March 10, 1958)…". Otherwise the window that aligns best
         with the claim will do ("…the Songhua River" two sentences after the festival's name).
         Either way, so will a sentence that holds at least `_ATTACHED_WORDS` of the claim's other
