@@ -1,7 +1,7 @@
 """Where a claim conflicts with its evidence, as the claim verifier reads it: a negation on one
 side only, an opposite direction, an added quantifier, names in swapped order, two parts
-exchanged, a figure of something else (which of two options: `verifier_options`). Each check returns what `rag.models.verifier_features` turns into a
-feature."""
+exchanged, a figure of something else (which of two options: `verifier_options`). Each check
+returns what `rag.models.verifier_features` turns into a feature."""
 
 from __future__ import annotations
 
@@ -143,7 +143,8 @@ def name_groups(names: list[str], claim: str) -> dict[str, int]:
     ("Democratic Republic of Congo") share one."""
     at = {name: claim.find(name) for name in names}
     group, groups = 0, {}
-    for before, name in zip([None, *sorted(at, key=at.__getitem__)], sorted(at, key=at.__getitem__), strict=False):
+    ordered = sorted(at, key=at.__getitem__)
+    for before, name in zip([None, *ordered], ordered, strict=False):
         gap = claim[at[before] + len(before) : at[name]] if before is not None else ""
         if before is not None and not (_LIST_GAP.match(gap) or _NAME_JOIN.match(gap)):
             group += 1

@@ -102,6 +102,16 @@ def evidence_tokens(segments: Sequence[Encoded]):
     return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
 
 
+@dataclass(frozen=True)
+class _Sentences:
+    """An evidence's sentences (`texts`), each one's stems, and the names each holds that the claim
+    and its question do not (`strangers`)."""
+
+    texts: list[str]
+    stems: list[set[str]]
+    strangers: list[list[str]]
+
+
 @dataclass
 class Aligner:
     """Computes `FEATURES` for (claim, evidence) pairs.
@@ -134,35 +144,24 @@ class Aligner:
                 best, best_hits = window, hits
         return best
 
-    def _attached(
-        self, name: str, claim_stems: set[str], evidence: str, window: str, mates: set[str], known: str
-    ) -> bool:
+    def _attached(self, name: str, claim_stems: set[str], window: str, mates: set[str], reading: _Sentences) -> bool:
         """Whether the evidence names `name` where it says what the claim says of it.
 
         Where the sentences that hold the most of the claim's other words name someone else (a
-        name that neither the claim nor the question, `known`, names or says a word of), `name`
-        must be named there too, or in the sentence before one of them that opens with a pronoun
-        or "the" ("He also played…"): "Tom Skerritt was born in March" is not said by "…starred Tom Skerritt and
-        Sharon Stone. Sharon Stone (born March 10, 1958)…". Otherwise the window that aligns best
-        with the claim will do ("…the Songhua River" two sentences after the festival's name).
-        Either way, so will a sentence that holds at least `_ATTACHED_WORDS` of the claim's other
-        words. A list's names (`mates`, whose words are not counted) may each be described in
-        other words: "Phacelia and Nymphaea are plants" is said of each apart."""
+        name that neither the claim nor the question names or says a word of: `reading.strangers`),
+        `name` must be named there too, or in the sentence before one of them that opens with a
+        pronoun or "the" ("He also played…"): "Tom Skerritt was born in March" is not said by
+        "…starred Tom Skerritt and Sharon Stone. Sharon Stone (born March 10, 1958)…". Otherwise the
+        window that aligns best with the claim will do ("…the Songhua River" two sentences after the
+        festival's name). Either way, so will a sentence that holds at least `_ATTACHED_WORDS` of
+        the claim's other words. A list's names (`mates`, whose words are not counted) may each be
+        described in other words: "Phacelia and Nymphaea are plants" is said of each apart."""
         own = set(stems(name))
         said = claim_stems - own - mates
-        sentences = parted_sentences(evidence) or [evidence]
-        held = [len(said & set(stems(s))) for s in sentences]
+        sentences = reading.texts
+        held = [len(said & words) for words in reading.stems]
         best = [i for i, count in enumerate(held) if count == max(held) > 0]
-        known_stems = set(stems(known))
-        rivals = [
-            i
-            for i in best
-            if any(
-                not names_name(n, known) and not set(stems(n)) & known_stems
-                for n in claim_names(sentences[i], self.lower_case)
-                if n != name
-            )
-        ]
+        rivals = [i for i in best if any(n != name for n in reading.strangers[i])]
         if not rivals or mates:
             if names_name(name, window):
                 return True
@@ -173,8 +172,24 @@ class Aligner:
         ):
             return True
         return any(
-            names_name(name, s) and len((claim_stems - own) & set(stems(s))) >= _ATTACHED_WORDS for s in sentences
+            names_name(name, text) and len((claim_stems - own) & words) >= _ATTACHED_WORDS
+            for text, words in zip(sentences, reading.stems, strict=True)
         )
+
+    def _sentences(self, evidence: str, known: str) -> _Sentences:
+        """The evidence's sentences as `_attached` reads them, once per pair: their stems, and the
+        names in each that `known` (the claim and its question) neither names nor says a word of."""
+        texts = parted_sentences(evidence) or [evidence]
+        known_stems = set(stems(known))
+        strangers = [
+            [
+                n
+                for n in claim_names(text, self.lower_case)
+                if not names_name(n, known) and not set(stems(n)) & known_stems
+            ]
+            for text in texts
+        ]
+        return _Sentences(texts, [set(stems(text)) for text in texts], strangers)
 
     def encoded(
         self, claim: str, evidence: str, segments: Sequence[str] | None = None, question: str = ""
@@ -205,6 +220,7 @@ class Aligner:
         window = self._window(claim_stems, evidence)
         groups = name_groups(stated_names, claim)
         mates = {n: {s for m in groups if m != n and groups[m] == groups[n] for s in stems(m)} for n in groups}
+        reading = self._sentences(evidence, f"{claim} {question}") if stated_names else None
         claim_words, window_words = words_of(claim), words_of(window)
         claim_set, window_set = set(claim_words), set(window_words)
         # Direction and negation are read in the one sentence that matches best: a window of two
@@ -241,10 +257,7 @@ class Aligner:
             float(bool(claim_numbers - evidence_numbers) or figure_of_another(claim, evidence)),
             float(bool(claim_numbers)),
             (
-                sum(
-                    not self._attached(n, claim_stems, evidence, window, mates[n], f"{claim} {question}")
-                    for n in stated_names
-                )
+                sum(not self._attached(n, claim_stems, window, mates[n], reading) for n in stated_names)
                 / len(stated_names)
                 if stated_names
                 else 0.0

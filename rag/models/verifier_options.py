@@ -49,12 +49,12 @@ def _year_of(name: str, other: str, evidence: str, end_of_span: bool = False) ->
     found = None
     for sentence in parted_sentences(evidence):
         lowered = sentence.lower()
-        if _named_at(name, other, lowered)[0] >= 0:
+        start, after = _named_at(name, other, lowered)
+        if start >= 0:
             if _named_at(other, name, lowered)[0] < 0:
                 found = _YEAR.search(sentence)
                 break
             if found is None:
-                start, after = _named_at(name, other, lowered)
                 end = _named_at(other, name, lowered, after)[0]
                 found = _YEAR.search(sentence, after, end if end >= 0 else len(sentence))
     if found and end_of_span:

@@ -38,7 +38,6 @@ STOP = frozenset(
     according""".split()
 )
 
-_ARTICLES = frozenset("the a an this that these those".split())
 
 _stemmer = None
 
@@ -84,7 +83,7 @@ def claim_names(text: str, lower_case: frozenset[str] = frozenset()) -> list[str
         name = m.group(0)
         if m.start() in starts:
             first, _, rest = name.partition(" ")
-            if first.lower() in _ARTICLES or first.lower() in STOP or first.lower() in lower_case:
+            if first.lower() in STOP or first.lower() in lower_case:  # STOP holds the articles
                 if not rest:
                     continue
                 name = rest
