@@ -39,10 +39,21 @@ _NUMBER_WORDS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
     "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
     "hundred": 100,
     "twice": 2,
     "double": 2,
@@ -50,6 +61,61 @@ _NUMBER_WORDS = {
     "dozen": 12,
     "decade": 10,
 }
+# Ordinals as their figure ("the Fifteenth Five-Year Plan" is the 15th); "first" and "second" are
+# left out: they mostly order things or measure time ("the first time", "a second").
+_ORDINALS = {
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+    "fortieth": 40,
+    "fiftieth": 50,
+    "hundredth": 100,
+}
+_UNITS = {w: n for w, n in _NUMBER_WORDS.items() if n < 10 and w not in ("twice", "double", "doubled")}
+_TENS = {w: n for w, n in _NUMBER_WORDS.items() if n in (20, 30, 40, 50, 60, 70, 80, 90)}
+# "twenty-five", "ninety one", "twenty-first": one figure, not a ten and a unit.
+_COMPOUND = re.compile(
+    r"\b("
+    + "|".join(_TENS)
+    + r")[\s-](one|first|"
+    + "|".join(_UNITS)
+    + "|"
+    + "|".join(w for w, n in _ORDINALS.items() if n < 10)
+    + r")\b",
+    re.IGNORECASE,
+)
+# A fraction as the percentage it is ("four-fifths" of something is 80 percent of it).
+_DENOMINATORS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "tenth": 10,
+    "tenths": 10,
+}
+_FRACTION = re.compile(
+    r"\b(one|a|" + "|".join(_UNITS) + r")([\s-])(" + "|".join(_DENOMINATORS) + r")\b(\s+of\b)?", re.IGNORECASE
+)
 _SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _SCALED = re.compile(
     r"(\d+(?:[.,]\d+)*|\b(?:" + "|".join(w for w in _NUMBER_WORDS if w != "hundred") + r"))"
@@ -97,14 +163,28 @@ def numbers(text: str) -> set[str]:
     def free(start: int) -> bool:
         return not any(begin <= start < end for begin, end in taken)
 
+    for m in _COMPOUND.finditer(text):
+        if free(m.start()):
+            unit = m.group(2).lower()
+            found.add(str(_TENS[m.group(1).lower()] + (_UNITS.get(unit) or _ORDINALS.get(unit) or 1)))
+            taken.append(m.span())
+    for m in _FRACTION.finditer(text):
+        numerator, denominator = m.group(1).lower(), m.group(3).lower()
+        # "a third party" and "one half" of a match are no fractions; "a third of" and "one-third" are.
+        if free(m.start()) and (numerator not in ("one", "a") or m.group(2) == "-" or m.group(4)):
+            share = Decimal(100 * _UNITS.get(numerator, 1)) / _DENOMINATORS[denominator]
+            found.add(_canonical(share.quantize(Decimal(1)) if share != share.to_integral_value() else share))
+            taken.append(m.span())
+
     for m in _NUMBER.finditer(text):
         if free(m.start()):
             figure = _figure(m.group(0).rstrip("."))
             found.add(m.group(0).replace(",", "") if figure is None else _canonical(figure))
     for m in _WORD.finditer(text):
         word = m.group(0).lower()
-        if word in _NUMBER_WORDS and free(m.start()):
-            found.add(str(_NUMBER_WORDS[word]))
+        figure = _NUMBER_WORDS.get(word) or _ORDINALS.get(word)
+        if figure is not None and free(m.start()):
+            found.add(str(figure))
     return found
 
 

@@ -96,3 +96,12 @@ def test_a_demonym_is_read_as_the_name_s_last_word_only():
     assert not names_name("World War III", "towards the end of World War II.")
     assert not names_name("Henry VIII", "Henry VII was king")
     assert not mentions("ronald mcdonald", "ronald reagan")
+
+
+def test_number_words_ordinals_compounds_and_fractions():
+    assert numbers("Thirteen winners") == {"13"} and numbers("the Fifteenth Five-Year period") >= {"15"}
+    assert numbers("twenty-five people") == {"25"} and numbers("the twenty-first century") == {"21"}
+    assert numbers("four-fifths of buildings") == numbers("80 percent of buildings") == {"80"}
+    assert numbers("a third of voters") == {"33"} and numbers("two thirds") == {"67"}
+    assert numbers("a third party") == {"3"}  # an ordinal, not a fraction
+    assert numbers("the first time, a second look") == set()

@@ -84,13 +84,56 @@ def _values(text: str, attribute: str, asked: set[str]) -> set[str]:
     return {m.group(1).lower() for m in re.finditer(pattern, text, re.IGNORECASE) if m.group(1) not in asked}
 
 
-def same_attribute_answer(claim: str, question: str, evidence: str) -> bool | None:
-    """Whether a bare "yes" or "no" to a "the same …?" question is right by the evidence: True
-    or False, or None when the claim is no such answer or the evidence does not say enough."""
-    bare = _BARE.match(claim)
-    sides = _sides(question) if bare and question else None
-    if sides is None:
+# "Are both Oasis and Oingo Boingo American bands?": a yes/no question whose "both" asks a people.
+_ASKS_BOTH = re.compile(r"^\W*(?:is|are|was|were|do|does|did)\b.*\bboth\b", re.IGNORECASE)
+_COUNTRY_NAMES = {"usa": "amer", "us": "amer", "america": "amer", "uk": "brit", "britain": "brit"}
+# A British person is English, Scottish, Welsh or from Northern Ireland.
+_WITHIN = {"brit": {"brit", "engl", "scot", "wels", "nort"}}
+
+
+def _both_people(question: str) -> tuple[str, str, str] | None:
+    """(first name, second name, people) of "Are both A and B <people>…?", the people in four
+    letters ("amer"), or None."""
+    if _ASKS_BOTH.match(question) is None:
         return None
+    for match in _CAPITALISED.finditer(question):
+        word = match.group().rstrip("?.,")
+        people = _COUNTRY_NAMES.get(word.lower()) or (word.lower()[:4] if _DEMONYM.match(word) else None)
+        before = question[: match.start()]
+        if people is None or " and " not in before or word.lower() in _NOT_NATIONAL:
+            continue
+        first, _, second = before.rpartition(" and ")
+        keys = [[w for w in _CAPITALISED.findall(p) if w.lower() not in STOP] for p in (first, second)]
+        if keys[0] and keys[1]:
+            return keys[0][-1], keys[1][-1], people
+    return None
+
+
+def _both_answer(yes: bool, question: str, evidence: str) -> bool | None:
+    """Whether "yes" (or "no") to "Are both A and B American…?" is right: each side's own sentences
+    name its people; None when either names none."""
+    asked = _both_people(question)
+    if asked is None:
+        return None
+    one, two, people = asked
+    names = {w for w in _CAPITALISED.findall(question) if w.lower()[:4] != people}
+    values = [_values(_side_text(a, b, evidence), "nationality", names) for a, b in ((one, two), (two, one))]
+    if not all(values):
+        return None
+    both = all(side & _WITHIN.get(people, {people}) for side in values)
+    return both == yes
+
+
+def same_attribute_answer(claim: str, question: str, evidence: str) -> bool | None:
+    """Whether a bare "yes" or "no" to a "the same …?" or "both <people>?" question is right by the
+    evidence: True or False, or None when the claim is no such answer or the evidence does not say
+    enough."""
+    bare = _BARE.match(claim)
+    if bare is None or not question:
+        return None
+    sides = _sides(question)
+    if sides is None:
+        return _both_answer(bare.group(1).lower() == "yes", question, evidence)
     one, two, attribute = sides
     asked = set(_CAPITALISED.findall(question))
     values = [_values(_side_text(a, b, evidence), attribute, asked) for a, b in ((one, two), (two, one))]

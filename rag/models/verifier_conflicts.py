@@ -13,15 +13,18 @@ from rag.mentions import figures_beside, numbers
 from rag.models.verifier_words import STOP, TOKEN, WORD, stem, stems
 
 __all__ = [
+    "contrast_reversed",
     "directions",
     "exchanged",
+    "figures_relabelled",
     "in_scope",
     "negation_conflict",
     "opposite_beside",
     "quantifiers_of",
+    "years_apart",
 ]
 
-_NEGATION = frozenset("not no never none nor neither without cannot n't nobody nothing".split())
+_NEGATION = frozenset("not no never none nor neither without cannot n't nobody nothing unlike".split())
 # Words of a direction, matched by stem ("expanding", "weakened"): up against down, earlier
 # against later, long against short, toward against away.
 _UP = frozenset(
@@ -34,8 +37,8 @@ _DOWN = frozenset(
     slower less least fewer cut reduce smaller smallest weaken weaker worsen diminish lag narrow
     below behind""".split()
 )
-_EARLIER = frozenset("before earlier early prior preceding".split())
-_LATER = frozenset("after later late following subsequently postpone delay".split())
+_EARLIER = frozenset("before beforehand earlier early prior preceding".split())
+_LATER = frozenset("after afterwards afterward thereafter later late following subsequently postpone delay".split())
 _LONG = frozenset("long longer longest".split())
 _SHORT = frozenset("short shorter shortest".split())
 _TOWARD = frozenset("toward towards".split())
@@ -192,6 +195,19 @@ def figure_of_another(claim: str, evidence: str) -> bool:
     )
 
 
+_YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)\b")
+# A count of years: "two years later", "a 14-year gap".
+_YEARS_COUNT = re.compile(r"\b([\w.,]+)[\s-]+years?\b", re.IGNORECASE)
+
+
+def years_apart(claim: str, evidence: str) -> set[str]:
+    """The counts of years the claim states ("two years later", "four years after") that two
+    years the evidence states are apart (1750 and 1752): worked out, not missing."""
+    years = sorted({int(y) for y in _YEAR.findall(evidence)})
+    gaps = {str(b - a) for i, a in enumerate(years) for b in years[i + 1 :]}
+    return {n for m in _YEARS_COUNT.finditer(claim) for n in numbers(m.group(1))} & gaps
+
+
 def exchanged(claim: str, evidence: str) -> bool:
     """Whether the claim is the evidence with two of its parts exchanged ("science poses the
     problems, industry supplies the answers" against "industry poses the problems, science
@@ -213,6 +229,68 @@ def exchanged(claim: str, evidence: str) -> bool:
         for k, (mine, theirs) in enumerate(replaced)
         for mine_other, theirs_other in replaced[k + 1 :]
     )
+
+
+_CONTRAST = re.compile(r"\b(?:rather than|instead of|in place of)\s+([^,;:.]+)", re.IGNORECASE)
+
+
+def _contrasted(sentence: str) -> tuple[set[str], set[str]] | None:
+    """The stems a sentence sets aside ("instead of relying on real estate") and the rest of its
+    stems, which it chooses; None without such a contrast."""
+    match = _CONTRAST.search(sentence)
+    if match is None:
+        return None
+    rejected = set(stems(match.group(1)))
+    return rejected, set(stems(sentence[: match.start()] + " " + sentence[match.end() :])) - rejected
+
+
+def contrast_reversed(claim: str, sentences: list[str]) -> bool:
+    """Whether the claim sets aside what the evidence chooses: "rather than banking on technology,
+    the government relies on real estate" against "instead of relying on real estate, the
+    government is banking on technology". Read in the evidence sentence with a contrast that
+    shares most of the claim's words."""
+    said = _contrasted(claim)
+    if said is None or not said[0]:
+        return False
+    claim_stems = set(stems(claim))
+    read = [(len(claim_stems & set(stems(s))), c) for s in sentences if (c := _contrasted(s)) is not None]
+    if not read:
+        return False
+    rejected, chosen = max(read, key=lambda pair: pair[0])[1]
+    reversed_words = said[0] & chosen - rejected
+    return len(reversed_words) > len(said[0] & rejected) and 2 * len(reversed_words) >= len(said[0])
+
+
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
+# The words before a figure that say what it measures ("condenser temperatures are around 30").
+_LABEL_WORDS = 4
+
+
+def _labels(text: str) -> dict[str, set[str]]:
+    """Each figure of `text` with the stems of the words before it (back to the figure before)."""
+    labels: dict[str, set[str]] = {}
+    previous = 0
+    for match in _FIGURE.finditer(text):
+        labels.setdefault(match.group().replace(",", ""), set()).update(
+            stems(text[previous : match.start()])[-_LABEL_WORDS:]
+        )
+        previous = match.end()
+    return labels
+
+
+def figures_relabelled(claim: str, evidence: str) -> bool:
+    """Whether the claim gives a figure what the evidence says of another of the claim's figures:
+    "condenser temperatures are around 565 °C, turbine entry temperatures about 30 °C" against
+    "turbine entry temperatures are typically 565 °C and condenser temperatures are around 30 °C"."""
+    said, written = _labels(claim), _labels(evidence)
+    for figure, label in said.items():
+        if figure not in written:
+            continue
+        own = label - written[figure]
+        for other in said.keys() & written.keys() - {figure}:
+            if own & written[other] - said[other]:
+                return True
+    return False
 
 
 def directions(words: set[str]) -> list[int]:

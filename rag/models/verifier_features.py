@@ -15,15 +15,18 @@ from dataclasses import dataclass
 
 from rag.mentions import names_acronym, names_name, numbers, plain
 from rag.models.verifier_conflicts import (
+    contrast_reversed,
     directions,
     exchanged,
     figure_of_another,
+    figures_relabelled,
     in_scope,
     name_groups,
     names_reordered,
     negation_conflict,
     opposite_beside,
     quantifiers_of,
+    years_apart,
 )
 from rag.models.verifier_options import option_conflict, order_conflict
 from rag.models.verifier_words import claim_names, parted_sentences, possessives_parted, stems, words_of
@@ -243,7 +246,9 @@ class Aligner:
         # words; a rewording moves whole clauses and their names with them.
         if len(in_window) >= 2 and coverage >= _KEEPS_WORDS:
             swapped = float(names_reordered(in_window, claim, window))
-        if coverage >= _KEEPS_WORDS and exchanged(claim, window):
+        if coverage >= _KEEPS_WORDS and (exchanged(claim, window) or figures_relabelled(claim, window)):
+            swapped = 1.0
+        if contrast_reversed(claim, parted_sentences(evidence)):
             swapped = 1.0
         similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)
         asked = _closest(vectors[2], vectors[1]) if vectors and vectors[2] is not None else 0.0
@@ -254,7 +259,10 @@ class Aligner:
             min(len(missing), 6) / 6,
             1 - len(answer_missing) / len(answer_stems) if answer_stems else 1.0,
             max((self._idf(s) for s in answer_missing), default=0.0) / 12,
-            float(bool(claim_numbers - evidence_numbers) or figure_of_another(claim, evidence)),
+            float(
+                bool(claim_numbers - evidence_numbers - years_apart(claim, evidence))
+                or figure_of_another(claim, evidence)
+            ),
             float(bool(claim_numbers)),
             (
                 sum(not self._attached(n, claim_stems, window, mates[n], reading) for n in stated_names)

@@ -41,6 +41,35 @@ STOP = frozenset(
 
 _stemmer = None
 
+# Irregular verbs' past forms as their base ("wrote" and "written" say "write"); left out are forms
+# that are also common words of their own ("found", "left", "saw", "felt", "lay", "bore", "rose",
+# "ground", "wound", "spoke", "bit", "fed").
+_IRREGULAR = {
+    past: base
+    for base, forms in (
+        entry.strip().split(":")
+        for entry in """write:wrote written|begin:began begun|sing:sang sung|win:won|teach:taught|buy:bought|
+        bring:brought|think:thought|catch:caught|fight:fought|seek:sought|lead:led|hold:held|
+        build:built|send:sent|spend:spent|lend:lent|make:made|take:took taken|give:gave given|
+        go:went gone|come:came|become:became|know:knew known|grow:grew grown|throw:threw thrown|
+        draw:drew drawn|fly:flew flown|choose:chose chosen|drive:drove driven|ride:rode ridden|
+        rise:risen|fall:fell fallen|eat:ate eaten|speak:spoken|break:broke broken|steal:stole stolen|
+        freeze:froze frozen|forget:forgot forgotten|get:got gotten|run:ran|swim:swam swum|
+        drink:drank drunk|ring:rang rung|sink:sank sunk|shrink:shrank shrunk|tell:told|sell:sold|
+        meet:met|keep:kept|sleep:slept|sweep:swept|weep:wept|
+        lose:lost|mean:meant|pay:paid|say:said|stand:stood|understand:understood|hear:heard|
+        sit:sat|shoot:shot|strike:struck|hang:hung|dig:dug|stick:stuck|bite:bitten|hide:hid hidden|
+        shake:shook shaken|wake:woke woken|wear:wore worn|tear:tore torn|swear:swore sworn|
+        bear:borne|slay:slew slain|forbid:forbade forbidden|forgive:forgave forgiven|
+        overcome:overcame|undertake:undertook undertaken|withdraw:withdrew withdrawn|
+        overthrow:overthrew overthrown|mistake:mistook mistaken|arise:arose arisen|
+        flee:fled|deal:dealt|dream:dreamt|learn:learnt|burn:burnt|spell:spelt|light:lit|
+        see:seen|do:done|tread:trod trodden|shine:shone|sow:sown|sew:sewn|show:shown""".split("|")
+    )
+    for past in forms.split()
+    if past != base
+}
+
 
 def stem(word: str) -> str:
     """The Snowball (English) stem of a lower-cased word."""
@@ -49,7 +78,7 @@ def stem(word: str) -> str:
         import Stemmer
 
         _stemmer = Stemmer.Stemmer("english")
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(_IRREGULAR.get(word, word))
 
 
 def words_of(text: str) -> list[str]:
@@ -72,18 +101,23 @@ def names_in(text: str) -> list[str]:
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\s+(?=[A-Z])")
 
 
+# A long word in "-ally", "-ously", "-ively"… opening a sentence is an adverb ("Asymptotically,"),
+# however rarely it is written ("Sally" and "Italy" are short or end otherwise).
+_ADVERB = re.compile(r"[A-Z][a-z]{3,}(?:ally|ously|ively|ently|antly|edly|ingly)")
+
+
 def claim_names(text: str, lower_case: frozenset[str] = frozenset()) -> list[str]:
     """The names a claim states: `names_in`, and the names that open its sentences ("Timothy
     Olyphant directed…", "The United States is…"). An opening word that is an article, a stopword
     or a word usually written lower-case (`lower_case`: "Many", "Young") is only capitalised for
-    its place, so the name is the rest of the run, if any."""
+    its place (so is a long adverb, `_ADVERB`), so the name is the rest of the run, if any."""
     starts = {s.start for s in split_sentences(text)}
     found = []
     for m in NAME.finditer(text):
         name = m.group(0)
         if m.start() in starts:
             first, _, rest = name.partition(" ")
-            if first.lower() in STOP or first.lower() in lower_case:  # STOP holds the articles
+            if first.lower() in STOP or first.lower() in lower_case or _ADVERB.fullmatch(first):
                 if not rest:
                     continue
                 name = rest

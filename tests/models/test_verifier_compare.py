@@ -23,3 +23,16 @@ def test_nothing_is_decided_without_a_value_on_each_side_or_a_bare_answer():
     assert same_attribute_answer("no", question, "Anna Berg is a painter. Tom Hale was a writer.") is None
     assert same_attribute_answer("No, she is Swedish.", question, PEOPLE) is None
     assert same_attribute_answer("no", "Did Anna Berg and Tom Hale meet?", PEOPLE) is None
+
+
+def test_a_bare_answer_to_both_of_one_people_is_read_per_side():
+    bands = "Oasis were an English rock band formed in Manchester.Oingo Boingo was an American new wave band."
+    question = "Were the bands Oasis and Oingo Boingo both American bands?"
+    assert same_attribute_answer("no", question, bands) is True
+    assert same_attribute_answer("yes", question, bands) is False
+    people = "Matt Willis is an English singer. The Mekons are a British punk band."
+    assert (
+        same_attribute_answer("yes", "Are both Matt Willis and The Mekons British?", people) is True
+    )  # English is British
+    assert same_attribute_answer("no", "Were Anna Berg and Tom Hale both from the USA?", PEOPLE) is True
+    assert same_attribute_answer("no", "Are both Anna Berg and Tom Hale painters?", PEOPLE) is None  # no people asked

@@ -1,12 +1,15 @@
 from rag.models.verifier_conflicts import (
+    contrast_reversed,
     directions,
     exchanged,
     figure_of_another,
+    figures_relabelled,
     in_scope,
     names_reordered,
     negation_conflict,
     opposite_beside,
     quantifiers_of,
+    years_apart,
 )
 from rag.models.verifier_words import stems, words_of
 
@@ -66,6 +69,12 @@ def test_a_negation_is_read_in_the_clauses_the_claim_draws_on():
     assert "Without" not in scope and "turbine entry" in scope
     assert negation_conflict("Prices did not rise this year.", "Prices rose this year.", reworded=False)
     assert not negation_conflict("Bowdoin College", "It did not admit women.", reworded=False)
+    like = "Like previous measures, this round favors construction."
+    assert negation_conflict(like, "Unlike previous measures, which favored construction, this round", reworded=False)
+
+
+def test_thereafter_is_later():
+    assert directions({"thereafter"}) == directions({"after"}) != directions({"before"})
 
 
 def test_a_figure_beside_what_the_evidence_counts_otherwise():
@@ -73,3 +82,31 @@ def test_a_figure_beside_what_the_evidence_counts_otherwise():
     assert figure_of_another("Its alumni include 242 Rhodes Scholars.", evidence)
     assert not figure_of_another("Its alumni include 242 Marshall Scholars.", evidence)
     assert not figure_of_another("It has 335 Rhodes Scholars and 5% growth.", "It has 335 Rhodes Scholars; 5% growth.")
+
+
+def test_a_count_of_years_worked_out_from_two_years():
+    evidence = "In 1943 he asked the faculty for a statement. The resulting Report, published in 1945, was influential."
+    assert years_apart("The report appeared two years after his request.", evidence) == {"2"}
+    assert years_apart("The report appeared three years after his request.", evidence) == set()
+    assert years_apart("The report appeared two weeks later.", evidence) == set()
+
+
+def test_a_contrast_reversed():
+    evidence = [
+        "But instead of relying on infrastructure spending and real estate, the government is banking on technology."
+    ]
+    assert contrast_reversed("Rather than banking on technology, the government relies on real estate.", evidence)
+    assert not contrast_reversed("Rather than real estate spending, the government banks on technology.", evidence)
+    assert not contrast_reversed("The government is banking on technology.", evidence)  # no contrast said
+    assert not contrast_reversed("Rather than banking on technology, it relies on real estate.", ["It relies on it."])
+
+
+def test_figures_given_each_other_s_labels():
+    evidence = "In steam turbines, turbine entry temperatures are typically 565 °C and condenser temperatures are around 30 °C."
+    assert figures_relabelled(
+        "Condenser temperatures are around 565 °C while turbine entry temperatures are about 30 °C.", evidence
+    )
+    assert not figures_relabelled(
+        "Turbine entry temperatures reach 565 °C and condenser temperatures are 30 °C.", evidence
+    )
+    assert not figures_relabelled("Condenser temperatures are around 30 °C.", evidence)

@@ -1,4 +1,4 @@
-from rag.models.verifier_words import claim_names, names_in, parted_sentences, possessives_parted
+from rag.models.verifier_words import claim_names, names_in, parted_sentences, possessives_parted, stem
 
 
 def test_names_skip_a_sentence_s_opening_word():
@@ -21,6 +21,12 @@ def test_a_name_opening_a_claim_counts_unless_its_first_word_is_usually_lower_ca
     assert claim_names("Many Chinese firms export.", lower_case) == ["Chinese"]
     assert claim_names("Young Thug had a debut single.", lower_case) == ["Thug"]
     assert claim_names("Yesterday it rained.", lower_case | {"yesterday"}) == []
+    assert claim_names("Asymptotically, quicksort is slower. Italy won.") == ["Italy"]  # a long adverb
+
+
+def test_an_irregular_verb_s_past_forms_stem_as_its_base():
+    assert stem("wrote") == stem("written") == stem("writes") and stem("taught") == stem("teaching")
+    assert stem("found") != stem("find")  # "found" a company
 
 
 def test_sentences_run_together_are_parted_after_words_and_acronyms_not_initials():
