@@ -166,9 +166,31 @@ def names_reordered(names: list[str], claim: str, evidence: str) -> bool:
         groups[a] != groups[b]
         and where.find(a.lower()) > where.find(b.lower())
         and _agent(b, claim) == _agent(a, evidence)  # not the one voice for the other
+        and not _fronted(b, a, where)
         for i, a in enumerate(ordered)
         for b in ordered[i + 1 :]
     )
+
+
+# A phrase that opens a sentence and ends at its first comma ("With a 5 percent GDP growth
+# target, China's leadership…"): a rewording may put it after the rest.
+_FRONTED = re.compile(
+    r"(?:^|(?<=[.!?]\s))(?:with|after|before|despite|although|though|while|as|since|because|when|following|"
+    r"unlike|like|amid|given)\b[^,.;]*,",
+    re.IGNORECASE,
+)
+
+
+def _fronted(first: str, second: str, evidence: str) -> bool:
+    """Whether the (lower-cased) evidence names `first` in a phrase opening the sentence where it
+    then names `second`: moving that phrase is no swap of roles."""
+    for phrase in _FRONTED.finditer(evidence):
+        at = evidence.find(first.lower(), phrase.start())
+        end = re.search(r"[.!?](?:\s|$)", evidence[phrase.end() :])
+        sentence_end = phrase.end() + end.start() if end else len(evidence)
+        if 0 <= at < phrase.end() and phrase.end() <= evidence.find(second.lower(), phrase.end()) < sentence_end:
+            return True
+    return False
 
 
 def _agent(name: str, text: str) -> bool:

@@ -50,6 +50,12 @@ def test_the_active_voice_for_the_passive_is_no_swap():
     assert names_reordered(["Michel Salgado", "The team"], "Michel Salgado was led by The team", evidence)
 
 
+def test_a_phrase_opening_the_evidence_may_come_last():
+    evidence = "With a 5 percent GDP growth target, China's leadership is signaling confidence. Japan beat Chile."
+    assert not names_reordered(["China", "GDP"], "China's leadership set a 5 percent GDP growth target.", evidence)
+    assert names_reordered(["Chile", "Japan"], "Chile beat Japan.", evidence)
+
+
 def test_parts_of_one_name_are_no_order():
     evidence = "The initiative works in eastern Congo. It gives grants in the Democratic Republic of Congo."
     assert not names_reordered(["Democratic Republic", "Congo"], "the Democratic Republic of Congo", evidence)
