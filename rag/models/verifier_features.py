@@ -28,7 +28,7 @@ from rag.models.verifier_conflicts import (
     quantifiers_of,
     years_apart,
 )
-from rag.models.verifier_options import option_conflict, order_conflict
+from rag.models.verifier_options import amount_conflict, option_conflict, order_conflict
 from rag.models.verifier_words import claim_names, parted_sentences, possessives_parted, stems, words_of
 from rag.text import split_sentences
 
@@ -278,7 +278,7 @@ class Aligner:
             float(flipped),
             min(len(quantifiers), 2) / 2,
             swapped,
-            float(option_conflict(claim, evidence, question)),
+            float(option_conflict(claim, evidence, question) or amount_conflict(claim, evidence, question)),
             similarity,
             asked,
             precision,

@@ -6,11 +6,12 @@ Daughtry or Paul Banks?")."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from rag.mentions import names_name
+from rag.mentions import names_name, numbers
 from rag.models.verifier_words import NAME, NUMBER, STOP, parted_sentences, stem, stems, words_of
 
-__all__ = ["option_conflict", "order_conflict", "question_options"]
+__all__ = ["amount_conflict", "option_conflict", "order_conflict", "question_options"]
 
 _YEAR = re.compile(r"(?<!\d)(1\d{3}|20\d\d)(?!\d)")
 # "X was published before Y": the first name is put first (or last).
@@ -75,6 +76,8 @@ def _option(name: str) -> str:
 # The words inside names that are not capitalised ("John of Gaunt", "Serge de Poligny", "Ali ibn Sahl").
 _NAME_LINKS = frozenset("of the for and in on at de du da del der la le van von ibn bin al el".split())
 _OR = re.compile(r"\s+or\s+")
+_AND = re.compile(r"\s+and\s+")
+_AMONG = re.compile(r"\b(?:out of|between)\s+(?:the\s+)?[A-Z\"']")
 _QUOTES = re.compile(r"^[\"'“‘(]+|[?,;:!\"'”’)]+$")
 _CLAUSE_END = re.compile(r"[?,;:!][\"'”’)]*$")
 
@@ -102,10 +105,13 @@ def _name_run(tokens: list[str], backward: bool = False) -> list[str]:
     return taken[::-1] if backward else taken
 
 
-def question_options(question: str) -> tuple[str, str] | None:
+def question_options(question: str, compared: bool = False) -> tuple[str, str] | None:
     """The two names a question offers to choose from ("Which band was formed first, Monaco or
-    Rise Against?"; "Was Java or Tikal published first?", without its opening word), or None."""
-    for match in _OR.finditer(question):
+    Rise Against?"; "Was Java or Tikal published first?", without its opening word), or None. A
+    question that `compared` things may join them with "and" after "out of" or "between" ("Who
+    was born first out of Rupert Julian and Robert Z. Leonard?")."""
+    joined = _AND.finditer(question) if compared and _AMONG.search(question) else ()
+    for match in [*_OR.finditer(question), *joined]:
         before = question[: match.start()].split()
         if not before or before[-1][-1] in ",;:":
             continue
@@ -129,7 +135,7 @@ def order_conflict(claim: str, evidence: str, question: str) -> bool:
         between = claim[claim.find(names[0]) + len(names[0]) : claim.find(names[1])]
         if bool(_PUT_FIRST.search(between)) != bool(_PUT_LAST.search(between)):
             pair, first = (names[0], names[1]), bool(_PUT_FIRST.search(between))
-    options = question_options(question) if question else None
+    options = question_options(question, compared=True) if question else None
     if pair is None and options and bool(_ASKS_FIRST.search(question)) != bool(_ASKS_LAST.search(question)):
         one, two = options
         named = [option for option in (one, two) if names_name(option, claim)]
@@ -168,14 +174,89 @@ def _trait_words(text: str) -> set[str]:
     return set(stems(text)) | {w for w in words_of(text) if NUMBER.fullmatch(w)}
 
 
+def _chosen(options: tuple[str, str], question: str, claim: str) -> tuple[tuple[set[str], set[str]], int] | None:
+    """The words that name each option, and which option the claim picks: the one it names, or of
+    two named, the one before "than" ("A has more species than B"); None when it picks none."""
+    keys = (_option_words(*options, question), _option_words(options[1], options[0], question))
+    said = words_of(claim)
+    named = [bool(k & set(said)) for k in keys]
+    if sum(named) == 1:
+        return keys, named.index(True)
+    if all(named) and "than" in said:
+        first = [min(i for i, w in enumerate(said) if w in k) for k in keys]
+        return keys, 0 if first[0] < first[1] else 1
+    return None
+
+
+def _option_parts(keys: tuple[set[str], set[str]], evidence: str) -> tuple[list[str], list[str], list[str]]:
+    """The evidence's sentences of each option, and of neither. A sentence belongs to the option it
+    names, or, naming neither, to the option of the sentence before it ("He also worked as a sound
+    designer"); one that names both belongs to neither, and so does one before any option is named."""
+    parts: tuple[list[str], list[str], list[str]] = ([], [], [])
+    owner: int | None = None
+    for sentence in parted_sentences(evidence):
+        words = set(words_of(sentence))
+        naming = [bool(k & words) for k in keys]
+        if any(naming):
+            owner = naming.index(True) if sum(naming) == 1 else None
+        parts[2 if owner is None else owner].append(sentence)
+    return parts
+
+
+# "Which genus has more species, A or B?": the larger figure beside the thing counted wins.
+_MORE = frozenset("more larger bigger greater higher".split())
+_FEWER = frozenset("fewer less smaller lower".split())
+# A figure counts what stands this many words before or after it ("six to 17 species",
+# "a population of 3,727,057").
+_COUNT_SPAN = 4
+
+
+def _amount(sentences: list[str], counted: set[str]) -> Decimal | None:
+    """The largest figure the sentences give beside a word of `counted` (stems); years aside."""
+    found = []
+    for sentence in sentences:
+        words = words_of(sentence)
+        for i, word in enumerate(words):
+            if stem(word) not in counted:
+                continue
+            for near in words[max(0, i - _COUNT_SPAN) : i] + words[i + 1 : i + 1 + _COUNT_SPAN]:
+                found += [Decimal(n) for n in numbers(near) if not _YEAR.fullmatch(n)]
+    return max(found, default=None)
+
+
+def amount_conflict(claim: str, evidence: str, question: str) -> bool:
+    """Whether the claim picks the option with the smaller figure where the question asks which has
+    more (or the larger where it asks which has fewer): "Dendromecon has a larger variety" for
+    "Which genus contains a larger variety of species, Paulownia or Dendromecon?" where Paulownia
+    has "six to 17 species" and Dendromecon "one or two species"."""
+    options = question_options(question, compared=True) if question else None
+    if options is None:
+        return False
+    asked = words_of(question)
+    at = next((i for i, w in enumerate(asked) if w in _MORE | _FEWER), None)
+    if at is None:
+        return False
+    counted = {stem(w) for w in asked[at + 1 : at + 1 + 3] if w not in STOP} - {
+        stem(w) for w in words_of(" ".join(options))
+    }
+    picked = _chosen(options, question, claim)
+    if not counted or picked is None:
+        return False
+    keys, chosen = picked
+    parts = _option_parts(keys, evidence)
+    mine, theirs = _amount(parts[chosen], counted), _amount(parts[1 - chosen], counted)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return (mine < theirs) == (asked[at] in _MORE)
+
+
 def option_conflict(claim: str, evidence: str, question: str) -> bool:
     """Whether the claim picks the option whose part of the evidence lacks the trait the question
     asks for, which the other option's part has: "Chris Daughtry is also a DJ" for "Which singer
     is also a DJ, Chris Daughtry or Paul Banks?" where only Paul Banks's sentences say "DJ".
 
-    A sentence belongs to the option it names, or, naming neither, to the option of the sentence
-    before it ("He also worked as a sound designer"); one that names both belongs to neither, and
-    so does one before any option is named. A trait said there may be either's: no conflict."""
+    Sentences belong to the options as `_option_parts` reads them; a trait said in a sentence of
+    neither may be either's: no conflict."""
     options = question_options(question) if question else None
     if options is None or _COMPARES.search(question) or _ASKS_FIRST.search(question) or _ASKS_LAST.search(question):
         return False
@@ -185,14 +266,7 @@ def option_conflict(claim: str, evidence: str, question: str) -> bool:
     if sum(named) != 1:
         return False
     chosen = named.index(True)
-    parts: tuple[set[str], set[str], set[str]] = (set(), set(), set())  # the last: neither's
-    owner: int | None = None
-    for sentence in parted_sentences(evidence):
-        words = set(words_of(sentence))
-        naming = [bool(k & words) for k in keys]
-        if any(naming):
-            owner = naming.index(True) if sum(naming) == 1 else None
-        parts[2 if owner is None else owner].update(_trait_words(sentence))
+    parts = [_trait_words(" ".join(sentences)) for sentences in _option_parts(keys, evidence)]  # the last: neither's
     trait = _trait_words(question) - _trait_words(" ".join(options)) - _NOT_TRAITS
     mine, theirs, unowned = trait & parts[chosen], trait & parts[1 - chosen], trait & parts[2]
     return bool(theirs - mine) and not mine - theirs and not unowned - theirs

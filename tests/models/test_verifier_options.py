@@ -1,4 +1,4 @@
-from rag.models.verifier_options import option_conflict, order_conflict, question_options
+from rag.models.verifier_options import amount_conflict, option_conflict, order_conflict, question_options
 
 
 def test_which_came_first_by_year():
@@ -91,3 +91,23 @@ def test_a_year_is_read_in_the_sentence_that_names_the_option():
     question = "Who is younger, Emily Whitehurst or Anette Olzon?"
     assert not order_conflict("Emily Grace Whitehurst", evidence, question)
     assert order_conflict("Anette Olzon", evidence, question)
+
+
+def test_which_has_more_reads_the_figure_beside_what_is_counted():
+    evidence = (
+        "Paulownia is a genus of six to 17 species of flowering plants.Dendromecon, the tree poppy, is a genus of "
+        "one or two species of shrubs, described in 1840."
+    )
+    question = "Which genus contains a larger variety of species, Paulownia or Dendromecon?"
+    assert amount_conflict("Dendromecon has a larger variety.", evidence, question)
+    assert not amount_conflict("Paulownia", evidence, question)
+    assert amount_conflict("Dendromecon has more species than Paulownia.", evidence, question)
+    assert not amount_conflict("Dendromecon", evidence, "Which genus has fewer species, Paulownia or Dendromecon?")
+    assert not amount_conflict("Dendromecon", "Paulownia has 17 species. Dendromecon is a shrub.", question)
+
+
+def test_options_joined_by_and_after_out_of_or_between():
+    question = "Who was born first out of Rupert Julian and Robert Z. Leonard?"
+    assert question_options(question, compared=True) == ("Rupert Julian", "Robert Z. Leonard")
+    assert question_options(question) is None
+    assert question_options("What was the first album of the band of Ann Lee and Bo Li?", compared=True) is None
