@@ -58,6 +58,12 @@ _NUMBER_WORDS = {
     "twice": 2,
     "double": 2,
     "doubled": 2,
+    "doubles": 2,
+    "doubling": 2,
+    "triple": 3,
+    "tripled": 3,
+    "triples": 3,
+    "tripling": 3,
     "dozen": 12,
     "decade": 10,
 }
@@ -87,7 +93,7 @@ _ORDINALS = {
     "fiftieth": 50,
     "hundredth": 100,
 }
-_UNITS = {w: n for w, n in _NUMBER_WORDS.items() if n < 10 and w not in ("twice", "double", "doubled")}
+_UNITS = {w: _NUMBER_WORDS[w] for w in "two three four five six seven eight nine".split()}
 _TENS = {w: n for w, n in _NUMBER_WORDS.items() if n in (20, 30, 40, 50, 60, 70, 80, 90)}
 # "twenty-five", "ninety one", "twenty-first": one figure, not a ten and a unit.
 _COMPOUND = re.compile(

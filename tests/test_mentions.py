@@ -105,3 +105,4 @@ def test_number_words_ordinals_compounds_and_fractions():
     assert numbers("a third of voters") == {"33"} and numbers("two thirds") == {"67"}
     assert numbers("a third party") == {"3"}  # an ordinal, not a fraction
     assert numbers("the first time, a second look") == set()
+    assert numbers("doubling its spending") == {"2"} and numbers("tripled output") == {"3"}

@@ -47,7 +47,7 @@ _QUANTIFIERS = frozenset(
     "all every each some none only first second third fourth last most least majority minority half both".split()
 )
 # Words that say what a quantifier says ("every algorithm", "all algorithms"; "the final years",
-# "the last years"), and "part of" says "some of".
+# "the last years"), and "part of" (or "something of a resurgence") says "some of".
 _QUANTIFIER_SYNONYMS = {
     "every": "all",
     "each": "all",
@@ -64,7 +64,10 @@ _QUANTIFIER_SYNONYMS = {
 }
 
 
-_PART_OF = re.compile(r"\bpart of\b", re.IGNORECASE)
+_PART_OF = re.compile(r"\b(?:part|something) of\b", re.IGNORECASE)
+_ALL = re.compile(r"\ball\b", re.IGNORECASE)
+# A share of all of something: "four-fifths of all panels", "80 percent of all exports".
+_OF_ALL = re.compile(r"(?:\d%?|\bpercent|\bhalf|thirds?|quarters?|fifths?|tenths?)\s+of all\b", re.IGNORECASE)
 # "both size and direction" joins two things; it quantifies nothing.
 _BOTH_AND = re.compile(r"\bboth\b(?:\s+[\w'\-]+){1,4}?\s+and\b", re.IGNORECASE)
 
@@ -84,6 +87,9 @@ def quantifiers_of(words: set[str], text: str) -> set[str]:
         found.discard("both")
     for match in _LISTED_ALL.finditer(text):
         found.discard(match.group(1).lower())
+    partitive = len(_OF_ALL.findall(text))
+    if partitive and partitive == len(_ALL.findall(text)) and not words & {"every", "each", "entire"}:
+        found.discard("all")  # "four-fifths of all panels": the share says how many, not "all"
     return found | {"some"} if _PART_OF.search(text) else found
 
 
@@ -301,16 +307,26 @@ def _labels(text: str) -> dict[str, set[str]]:
 
 
 def figures_relabelled(claim: str, evidence: str) -> bool:
-    """Whether the claim gives a figure what the evidence says of another of the claim's figures:
-    "condenser temperatures are around 565 °C, turbine entry temperatures about 30 °C" against
-    "turbine entry temperatures are typically 565 °C and condenser temperatures are around 30 °C"."""
+    """Whether the claim gives a figure what the evidence says of another figure: of another of
+    the claim's figures ("condenser temperatures are around 565 °C, turbine entry temperatures
+    about 30 °C" against "turbine entry temperatures are typically 565 °C and condenser
+    temperatures are around 30 °C"), or, with two of its words and none of the figure's own, of a
+    figure of the same kind (a year for a year) the claim leaves out ("committed to a devolved legislature in 1978" against "…to a
+    devolved legislature in 1974. It was not until 1978 that final proposals…")."""
     said, written = _labels(claim), _labels(evidence)
     for figure, label in said.items():
         if figure not in written:
             continue
         own = label - written[figure]
-        for other in said.keys() & written.keys() - {figure}:
-            if own & written[other] - said[other]:
+        for other in written.keys() - {figure}:
+            if other in said and own & written[other] - said[other]:
+                return True
+            if (
+                other not in said
+                and bool(_YEAR.fullmatch(other)) == bool(_YEAR.fullmatch(figure))  # a year for a year
+                and len(own & written[other]) >= 2
+                and not label & written[figure]
+            ):
                 return True
     return False
 

@@ -210,7 +210,9 @@ class Aligner:
         vectors = vectors or self.encoded(claim, evidence, question=question)
         claim, evidence, question = plain(claim), plain(evidence), plain(question)
         claim_stems = set(stems(claim))
-        evidence_stems = set(stems(evidence))
+        worked_out = years_apart(claim, evidence)
+        # "two years later" against 1750 and 1752: the evidence says the years the claim counts.
+        evidence_stems = set(stems(evidence)) | ({"year"} if worked_out else set())
         missing = claim_stems - evidence_stems
         coverage = 1 - len(missing) / len(claim_stems) if claim_stems else 1.0
         weight = sum(self._idf(s) for s in claim_stems)
@@ -246,7 +248,7 @@ class Aligner:
         # words; a rewording moves whole clauses and their names with them.
         if len(in_window) >= 2 and coverage >= _KEEPS_WORDS:
             swapped = float(names_reordered(in_window, claim, window))
-        if coverage >= _KEEPS_WORDS and (exchanged(claim, window) or figures_relabelled(claim, window)):
+        if coverage >= _KEEPS_WORDS and (exchanged(claim, window) or figures_relabelled(claim, evidence)):
             swapped = 1.0
         if contrast_reversed(claim, parted_sentences(evidence)):
             swapped = 1.0
@@ -259,10 +261,7 @@ class Aligner:
             min(len(missing), 6) / 6,
             1 - len(answer_missing) / len(answer_stems) if answer_stems else 1.0,
             max((self._idf(s) for s in answer_missing), default=0.0) / 12,
-            float(
-                bool(claim_numbers - evidence_numbers - years_apart(claim, evidence))
-                or figure_of_another(claim, evidence)
-            ),
+            float(bool(claim_numbers - evidence_numbers - worked_out) or figure_of_another(claim, evidence)),
             float(bool(claim_numbers)),
             (
                 sum(not self._attached(n, claim_stems, window, mates[n], reading) for n in stated_names)

@@ -31,6 +31,9 @@ def test_quantifiers_said_another_way_are_the_same():
     listed = "Norway, Italy and the UK all banned flying"
     assert quantifiers_of(set(words_of(listed)), listed) == set()  # "each of these", as the list says
     assert quantifiers_of({"all"}, "all flights were banned") == {"all"}
+    assert quantifiers_of({"all"}, "four-fifths of all solar panels") == set()  # the share counts, not "all"
+    assert quantifiers_of({"all"}, "the names of all the elements") == {"all"}
+    assert quantifiers_of(set(), "something of a resurgence") == {"some"}
 
 
 def test_names_in_another_order_unless_the_claim_lists_them():
@@ -116,3 +119,11 @@ def test_figures_given_each_other_s_labels():
         "Turbine entry temperatures reach 565 °C and condenser temperatures are 30 °C.", evidence
     )
     assert not figures_relabelled("Condenser temperatures are around 30 °C.", evidence)
+    said = "Wilson committed his government to some form of devolved legislature in 1978."
+    written = "Wilson committed his government to some form of devolved legislature in 1974. It was not until 1978 that"
+    assert figures_relabelled(said, written)  # what the evidence says of 1974, given to 1978
+    assert not figures_relabelled(said.replace("1978", "1974"), written)
+    assert not figures_relabelled(  # a year is not what the evidence says of an ordinal
+        "The Central Committee published the detailed proposal for the 2026 plan.",
+        "The goal was in a detailed proposal for the 15th five-year plan from 2026, released by the Central Committee.",
+    )

@@ -242,3 +242,15 @@ def test_a_name_counts_only_where_the_evidence_says_the_claim_s_words_of_it():
     # Names listed together are each described in their own words.
     plants = "Phacelia is a genus of herbaceous plants. Nymphaea is a genus of aquatic flowering herbs."
     assert missing("Phacelia and Nymphaea are herbs.", plants) == 0
+
+
+def test_a_count_of_years_the_evidence_s_years_give_is_found():
+    evidence = "In 1943 he asked the faculty for a statement. The resulting report was published in 1945."
+    aligner = Aligner(idf={})
+    f = dict(zip(FEATURES, aligner.features("The report came out two years after he asked.", evidence), strict=True))
+    weeks = dict(
+        zip(FEATURES, aligner.features("The report came out two weeks after he asked.", evidence), strict=True)
+    )
+    assert f["number_missing"] == 0.0 and f["coverage"] > weeks["coverage"]  # "years" is said by 1943 and 1945
+    f = dict(zip(FEATURES, aligner.features("The report came out three years after he asked.", evidence), strict=True))
+    assert f["number_missing"] == 1.0
