@@ -272,6 +272,10 @@ def _contrasted(sentence: str) -> tuple[set[str], set[str]] | None:
     return rejected, set(stems(sentence[: match.start()] + " " + sentence[match.end() :])) - rejected
 
 
+# The word just before "rather than" that names what a claim picks ("the state, rather than…").
+_PICKED_WORDS = 1
+
+
 def contrast_reversed(claim: str, sentences: list[str]) -> bool:
     """Whether the claim sets aside what the evidence chooses: "rather than banking on technology,
     the government relies on real estate" against "instead of relying on real estate, the
@@ -283,7 +287,13 @@ def contrast_reversed(claim: str, sentences: list[str]) -> bool:
     claim_stems = set(stems(claim))
     read = [(len(claim_stems & set(stems(s))), c) for s in sentences if (c := _contrasted(s)) is not None]
     if not read:
-        return False
+        # Without a contrast of its own, the evidence may say what the claim sets aside and not
+        # what it picks in its place: "the state, rather than enterprises, should lead" against
+        # "firms should lead… the central role of enterprises".
+        match = _CONTRAST.search(claim)
+        picked = set(stems(claim[: match.start()])[-_PICKED_WORDS:]) if match else set()
+        written = {s for sentence in sentences for s in stems(sentence)}
+        return bool(picked) and said[0] <= written and not picked & written
     rejected, chosen = max(read, key=lambda pair: pair[0])[1]
     reversed_words = said[0] & chosen - rejected
     return len(reversed_words) > len(said[0] & rejected) and 2 * len(reversed_words) >= len(said[0])

@@ -108,6 +108,9 @@ def test_a_contrast_reversed():
     assert not contrast_reversed("Rather than real estate spending, the government banks on technology.", evidence)
     assert not contrast_reversed("The government is banking on technology.", evidence)  # no contrast said
     assert not contrast_reversed("Rather than banking on technology, it relies on real estate.", ["It relies on it."])
+    firms = ["Xi stressed the central role of enterprises: firms should lead incremental breakthroughs."]
+    assert contrast_reversed("Xi said the state, rather than enterprises, should lead breakthroughs.", firms)
+    assert not contrast_reversed("Xi said firms, rather than the state, should lead breakthroughs.", firms)
 
 
 def test_figures_given_each_other_s_labels():
