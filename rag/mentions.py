@@ -176,10 +176,10 @@ def numbers(text: str) -> set[str]:
             taken.append(m.span())
     for m in _FRACTION.finditer(text):
         numerator, denominator = m.group(1).lower(), m.group(3).lower()
-        # "a third party" and "one half" of a match are no fractions; "a third of" and "one-third" are.
+        # "a third party" is no fraction; "a third of" and "one-third" are.
         if free(m.start()) and (numerator not in ("one", "a") or m.group(2) == "-" or m.group(4)):
             share = Decimal(100 * _UNITS.get(numerator, 1)) / _DENOMINATORS[denominator]
-            found.add(_canonical(share.quantize(Decimal(1)) if share != share.to_integral_value() else share))
+            found.add(_canonical(share.quantize(Decimal(1))))
             taken.append(m.span())
 
     for m in _NUMBER.finditer(text):

@@ -321,8 +321,9 @@ def figures_relabelled(claim: str, evidence: str) -> bool:
     the claim's figures ("condenser temperatures are around 565 °C, turbine entry temperatures
     about 30 °C" against "turbine entry temperatures are typically 565 °C and condenser
     temperatures are around 30 °C"), or, with two of its words and none of the figure's own, of a
-    figure of the same kind (a year for a year) the claim leaves out ("committed to a devolved legislature in 1978" against "…to a
-    devolved legislature in 1974. It was not until 1978 that final proposals…")."""
+    figure of the same kind (a year for a year) that the claim leaves out ("committed to a
+    devolved legislature in 1978" against "…to a devolved legislature in 1974. It was not until
+    1978 that final proposals…")."""
     said, written = _labels(claim), _labels(evidence)
     for figure, label in said.items():
         if figure not in written:
