@@ -84,6 +84,13 @@ def _values(text: str, attribute: str, asked: set[str]) -> set[str]:
     return {m.group(1).lower() for m in re.finditer(pattern, text, re.IGNORECASE) if m.group(1) not in asked}
 
 
+def _side_values(one: str, two: str, attribute: str, asked: set[str], evidence: str) -> list[set[str]] | None:
+    """What each side's own sentences give for the attribute (`_values`), or None when either gives
+    none."""
+    values = [_values(_side_text(a, b, evidence), attribute, asked) for a, b in ((one, two), (two, one))]
+    return values if all(values) else None
+
+
 # "Are both Oasis and Oingo Boingo American bands?": a yes/no question whose "both" asks a people.
 _ASKS_BOTH = re.compile(r"^\W*(?:is|are|was|were|do|does|did)\b.*\bboth\b", re.IGNORECASE)
 _COUNTRY_NAMES = {"usa": "amer", "us": "amer", "america": "amer", "uk": "brit", "britain": "brit"}
@@ -117,8 +124,8 @@ def _both_answer(yes: bool, question: str, evidence: str) -> bool | None:
         return None
     one, two, people = asked
     names = {w for w in _CAPITALISED.findall(question) if w.lower()[:4] != people}
-    values = [_values(_side_text(a, b, evidence), "nationality", names) for a, b in ((one, two), (two, one))]
-    if not all(values):
+    values = _side_values(one, two, "nationality", names, evidence)
+    if values is None:
         return None
     both = all(side & _WITHIN.get(people, {people}) for side in values)
     return both == yes
@@ -135,9 +142,8 @@ def same_attribute_answer(claim: str, question: str, evidence: str) -> bool | No
     if sides is None:
         return _both_answer(bare.group(1).lower() == "yes", question, evidence)
     one, two, attribute = sides
-    asked = set(_CAPITALISED.findall(question))
-    values = [_values(_side_text(a, b, evidence), attribute, asked) for a, b in ((one, two), (two, one))]
-    if not all(values):
+    values = _side_values(one, two, attribute, set(_CAPITALISED.findall(question)), evidence)
+    if values is None:
         return None
     same = bool(values[0] & values[1])
     return same == (bare.group(1).lower() == "yes")

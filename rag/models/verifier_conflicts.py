@@ -10,7 +10,7 @@ import functools
 import re
 
 from rag.mentions import figures_beside, numbers
-from rag.models.verifier_words import STOP, TOKEN, WORD, stem, stems
+from rag.models.verifier_words import STOP, TOKEN, WORD, parted_sentences, stem, stems
 
 __all__ = [
     "contrast_reversed",
@@ -276,14 +276,16 @@ def _contrasted(sentence: str) -> tuple[set[str], set[str]] | None:
 _PICKED_WORDS = 1
 
 
-def contrast_reversed(claim: str, sentences: list[str]) -> bool:
+def contrast_reversed(claim: str, evidence: str) -> bool:
     """Whether the claim sets aside what the evidence chooses: "rather than banking on technology,
     the government relies on real estate" against "instead of relying on real estate, the
     government is banking on technology". Read in the evidence sentence with a contrast that
-    shares most of the claim's words."""
+    shares most of the claim's words (the evidence is parted into sentences only for a claim that
+    sets something aside)."""
     said = _contrasted(claim)
     if said is None or not said[0]:
         return False
+    sentences = parted_sentences(evidence)
     claim_stems = set(stems(claim))
     read = [(len(claim_stems & set(stems(s))), c) for s in sentences if (c := _contrasted(s)) is not None]
     if not read:

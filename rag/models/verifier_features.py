@@ -250,7 +250,7 @@ class Aligner:
             swapped = float(names_reordered(in_window, claim, window))
         if coverage >= _KEEPS_WORDS and (exchanged(claim, window) or figures_relabelled(claim, evidence)):
             swapped = 1.0
-        if contrast_reversed(claim, parted_sentences(evidence)):
+        if contrast_reversed(claim, evidence):
             swapped = 1.0
         similarity, precision, weakest = _embedding_features(vectors) if vectors else (0.5, 0.5, 0.5)
         asked = _closest(vectors[2], vectors[1]) if vectors and vectors[2] is not None else 0.0

@@ -169,6 +169,11 @@ def _option_words(option: str, other: str, question: str) -> set[str]:
     return {w for w in words_of(option) if len(w) > 1 and w not in STOP and w not in elsewhere}
 
 
+def _option_keys(options: tuple[str, str], question: str) -> tuple[set[str], set[str]]:
+    """The words that name each option and not the other (`_option_words`)."""
+    return _option_words(*options, question), _option_words(options[1], options[0], question)
+
+
 def _trait_words(text: str) -> set[str]:
     """Content stems and numbers ("born in 1908")."""
     return set(stems(text)) | {w for w in words_of(text) if NUMBER.fullmatch(w)}
@@ -177,7 +182,7 @@ def _trait_words(text: str) -> set[str]:
 def _chosen(options: tuple[str, str], question: str, claim: str) -> tuple[tuple[set[str], set[str]], int] | None:
     """The words that name each option, and which option the claim picks: the one it names, or of
     two named, the one before "than" ("A has more species than B"); None when it picks none."""
-    keys = (_option_words(*options, question), _option_words(options[1], options[0], question))
+    keys = _option_keys(options, question)
     said = words_of(claim)
     named = [bool(k & set(said)) for k in keys]
     if sum(named) == 1:
@@ -260,7 +265,7 @@ def option_conflict(claim: str, evidence: str, question: str) -> bool:
     options = question_options(question) if question else None
     if options is None or _COMPARES.search(question) or _ASKS_FIRST.search(question) or _ASKS_LAST.search(question):
         return False
-    keys = (_option_words(*options, question), _option_words(options[1], options[0], question))
+    keys = _option_keys(options, question)
     said = set(words_of(claim))
     named = [bool(k & said) for k in keys]
     if sum(named) != 1:

@@ -101,14 +101,14 @@ def test_a_count_of_years_worked_out_from_two_years():
 
 
 def test_a_contrast_reversed():
-    evidence = [
+    evidence = (
         "But instead of relying on infrastructure spending and real estate, the government is banking on technology."
-    ]
+    )
     assert contrast_reversed("Rather than banking on technology, the government relies on real estate.", evidence)
     assert not contrast_reversed("Rather than real estate spending, the government banks on technology.", evidence)
     assert not contrast_reversed("The government is banking on technology.", evidence)  # no contrast said
-    assert not contrast_reversed("Rather than banking on technology, it relies on real estate.", ["It relies on it."])
-    firms = ["Xi stressed the central role of enterprises: firms should lead incremental breakthroughs."]
+    assert not contrast_reversed("Rather than banking on technology, it relies on real estate.", "It relies on it.")
+    firms = "Xi stressed the central role of enterprises: firms should lead incremental breakthroughs."
     assert contrast_reversed("Xi said the state, rather than enterprises, should lead breakthroughs.", firms)
     assert not contrast_reversed("Xi said firms, rather than the state, should lead breakthroughs.", firms)
 

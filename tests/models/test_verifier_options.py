@@ -1,3 +1,5 @@
+import pytest
+
 from rag.models.verifier_options import amount_conflict, option_conflict, order_conflict, question_options
 
 
@@ -10,26 +12,23 @@ def test_which_came_first_by_year():
     assert not order_conflict("Java was published before Tikal.", "Java and Tikal are games.", "")
 
 
-def test_the_options_a_question_offers():
-    assert question_options("Was Java or Tikal published first?") == ("Java", "Tikal")
-    assert question_options("Which film director was born in 1908 - Tex Avery or John G. Blystone?") == (
-        "Tex Avery",
-        "John G. Blystone",
-    )
-    assert question_options("Which magazine came first, Arthur's Magazine or First for Women?") == (
-        "Arthur's Magazine",
-        "First for Women",
-    )
-    assert question_options("Which director is also a writer, Serge de Poligny or Ric Viers?") == (
-        "Serge de Poligny",
-        "Ric Viers",
-    )
-    assert question_options("Which composer was Hungarian, Béla Bartók or Johann Christoph Pepusch?") == (
-        "Béla Bartók",
-        "Johann Christoph Pepusch",
-    )
-    assert question_options('Which is older, "Oceans" or "Don Quixote"?') == ("Oceans", "Don Quixote")
-    assert question_options("Who founded Brave New Films?") is None
+@pytest.mark.parametrize(
+    ("question", "options"),
+    [
+        ("Was Java or Tikal published first?", ("Java", "Tikal")),
+        ("Which film director was born in 1908 - Tex Avery or John G. Blystone?", ("Tex Avery", "John G. Blystone")),
+        ("Which magazine came first, Arthur's Magazine or First for Women?", ("Arthur's Magazine", "First for Women")),
+        ("Which director is also a writer, Serge de Poligny or Ric Viers?", ("Serge de Poligny", "Ric Viers")),
+        (
+            "Which composer was Hungarian, Béla Bartók or Johann Christoph Pepusch?",
+            ("Béla Bartók", "Johann Christoph Pepusch"),
+        ),
+        ('Which is older, "Oceans" or "Don Quixote"?', ("Oceans", "Don Quixote")),
+        ("Who founded Brave New Films?", None),
+    ],
+)
+def test_the_options_a_question_offers(question, options):
+    assert question_options(question) == options
     assert question_options("Is it red or blue?") is None
 
 
