@@ -1,7 +1,8 @@
 """Measure the claim verifier: HaluEval QA (the shared 500-item sample, and by default 1,000 more
 items of HaluEval QA's own file that no rule was written from; evaluation only), our dev
-set of claims written from the seeds and SQuAD paragraphs, the held-out synthetic validation pairs,
-and its speed; the overlap judge beside it on the same pairs.
+set of claims written from the seeds and SQuAD paragraphs, the held-out set written apart from the
+rules (`eval/verifier_holdout.jsonl`), the held-out synthetic validation pairs, and its speed; the
+overlap judge beside it on the same pairs.
 
     python eval/verifier_eval.py [--verifier claim-verifier] [--validation WORK/validation.jsonl]
 
@@ -27,6 +28,9 @@ from rag.models.verifier import create_verifier  # noqa: E402
 
 HALUEVAL = ROOT.parent / "shared" / "data" / "halueval" / "qa_sample500.jsonl"
 DEV = ROOT / "eval" / "verifier_dev.jsonl"
+# Written apart from the verifier's rules (by a session that did not read them) and kept unread
+# by rule-writing sessions: the check the dev set can no longer be, since rules were read from it.
+HOLDOUT = ROOT / "eval" / "verifier_holdout.jsonl"
 
 
 def _lines(path: Path) -> list[dict]:
@@ -73,9 +77,9 @@ def halueval(judge, with_question: bool, items: list[dict] | None = None) -> tup
     return scores, labels
 
 
-def dev(judge, with_question: bool = True) -> tuple[list[float], list[bool], list[str]]:
+def dev(judge, with_question: bool = True, path: Path = DEV) -> tuple[list[float], list[bool], list[str]]:
     scores, labels, kinds = [], [], []
-    for item in _lines(DEV):
+    for item in _lines(path):
         question = item.get("question", "") if with_question else ""
         scores.append(judge(item["claim"], [item["evidence"]], question))
         labels.append(item["label"] == "supported")
@@ -131,6 +135,12 @@ def main() -> int:
         results["dev_without_question"] = _summary(*dev(verify, with_question=False)[:2], verifier.threshold)
         s, y, k = dev(lexical)
         results["dev_overlap_judge"] = _summary(s, y, 0.75, k)
+    if HOLDOUT.is_file():
+        verifier.prepare([(item["claim"], [item["evidence"]]) for item in _lines(HOLDOUT)])
+        s, y, k = dev(verify, path=HOLDOUT)
+        results["holdout"] = _summary(s, y, verifier.threshold, k)
+        s, y, k = dev(lexical, path=HOLDOUT)
+        results["holdout_overlap_judge"] = _summary(s, y, 0.75, k)
     if args.validation and args.validation.is_file():
         items = _lines(args.validation)
         s = [verifier.probability(i["claim"], i["evidence"], i.get("question", "")) for i in items]

@@ -43,7 +43,10 @@ def verify_answer(
         markers = tuple(dict.fromkeys(m for m in marker_numbers(sentence) if m in numbering))
         cited = [hits[numbering[m] - 1] for m in markers] or list(hits)
         claims.append((sentence, markers, claim, [hit.chunk.text for hit in cited]))
-    supports = verifier.support_all([(claim, passages) for _, _, claim, passages in claims], question)
+    # A sentence of a longer answer need not give what the question asks for; a lone one must.
+    supports = verifier.support_all(
+        [(claim, passages) for _, _, claim, passages in claims], question, whole_answer=len(claims) == 1
+    )
     return tuple(
         SentenceVerdict(sentence, markers, support.score, support.supported)
         for (sentence, markers, _, _), support in zip(claims, supports, strict=True)

@@ -35,12 +35,15 @@ class Verdict:
 
 
 class Judge(Protocol):
-    """Judges a claim against evidence; `question` is the question the claim answers, when known
-    (only the verifier reads it)."""
+    """Judges a claim against evidence; `question` is the question the claim answers, when known,
+    and `whole_answer` says whether the claim is all of the answer or one sentence of several
+    (only the verifier reads them)."""
 
     name: str
 
-    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict: ...
+    def judge(
+        self, claim: str, evidence: Sequence[Evidence], question: str = "", whole_answer: bool = True
+    ) -> Verdict: ...
 
 
 def _names(text: str) -> set[str]:
@@ -137,7 +140,7 @@ class OverlapJudge:
                 weight += w
         return total / weight if weight else 0.0
 
-    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "", whole_answer: bool = True) -> Verdict:
         if not claim.strip() or not any(e.strip() for e in evidence_texts(evidence)):
             return Verdict(0.0, False)
         features = overlap_features(claim, evidence)
@@ -163,7 +166,7 @@ class LLMJudge:
         passages = "\n\n".join(fence(e) for e in evidence)
         return [{"role": "user", "content": self.template.replace("{evidence}", passages).replace("{claim}", claim)}]
 
-    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "", whole_answer: bool = True) -> Verdict:
         evidence = evidence_texts(evidence)
         if not claim.strip() or not any(e.strip() for e in evidence):
             return Verdict(0.0, False)
@@ -229,7 +232,7 @@ class NLIJudge:
                 return index
         raise ModelNotFoundError(f"NLI model {self.model_path!r} has no 'entailment' label ({sorted(labels.values())})")
 
-    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "", whole_answer: bool = True) -> Verdict:
         evidence = evidence_texts(evidence)
         if not claim.strip() or not any(e.strip() for e in evidence):
             return Verdict(0.0, False)
@@ -255,8 +258,8 @@ class VerifierJudge:
     def __init__(self, verifier) -> None:
         self.verifier = verifier
 
-    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "") -> Verdict:
-        support = self.verifier.support(claim, evidence_texts(evidence), question)
+    def judge(self, claim: str, evidence: Sequence[Evidence], question: str = "", whole_answer: bool = True) -> Verdict:
+        support = self.verifier.support(claim, evidence_texts(evidence), question, whole_answer)
         return Verdict(support.score, support.supported)
 
     def prepare(self, claims: Sequence[tuple[str, Sequence[Evidence]]]) -> None:

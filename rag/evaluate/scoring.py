@@ -190,7 +190,9 @@ def score_item(item: EvalItem, record: dict, judge: Judge, embedder: Embedder | 
             def verdict(claim: str, evidence: Sequence[Evidence]):
                 key = (claim, tuple(evidence))
                 if key not in cache:
-                    cache[key] = judge.judge(claim, list(evidence), question=item.question)
+                    cache[key] = judge.judge(
+                        claim, list(evidence), question=item.question, whole_answer=len(sentences) == 1
+                    )
                 return cache[key]
 
             all_passages = [record_passage(p) for p in passages]

@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.errors import ModelNotFoundError
+from rag.models.verifier_asked import YES_NO_QUESTION, unanswered
 from rag.models.verifier_compare import same_attribute_answer
 from rag.models.verifier_features import FEATURES, Aligner, Encoded, passage_segments
 from rag.text import content_words
@@ -59,9 +60,6 @@ QUOTE_MIN_CONTENT_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # A bare "yes" asserts what a yes/no question asks; "both" there is the question's "and".
 _YES = re.compile(r"\W*yes\W*", re.IGNORECASE)
-_YES_NO_QUESTION = re.compile(
-    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
-)
 _BOTH = re.compile(r"\bboth\b\s*", re.IGNORECASE)
 
 
@@ -214,20 +212,24 @@ class Verifier:
         """The support score in [0, 1] from the pair's `FEATURES` (`support_score`)."""
         return support_score(features, self.similarity_floor, self.coverage_floor, self.vetoes)
 
-    def probability(self, claim: str, evidence: str, question: str = "") -> float:
+    def probability(self, claim: str, evidence: str, question: str = "", whole_answer: bool = True) -> float:
         """The support score of one (claim, evidence) pair; 1 when the evidence states the claim word
-        for word."""
-        return self._probability(claim, evidence, question, passage_segments(evidence))
+        for word (and, for a whole answer, it gives what the question asks for)."""
+        return self._probability(claim, evidence, question, passage_segments(evidence), whole_answer)
 
-    def _probability(self, claim: str, evidence: str, question: str, segments: list[str]) -> float:
-        if quoted(claim, evidence):
+    def _probability(
+        self, claim: str, evidence: str, question: str, segments: list[str], whole_answer: bool = True
+    ) -> float:
+        if quoted(claim, evidence) and not (whole_answer and unanswered(claim, question)):
             return 1.0
         vectors = self.aligner.encoded(claim, evidence, segments, question)
-        return self.probability_of(self.aligner.features(claim, evidence, question, vectors))
+        return self.probability_of(self.aligner.features(claim, evidence, question, vectors, whole_answer))
 
-    def support(self, claim: str, passages: Sequence[str], question: str = "") -> Support:
+    def support(self, claim: str, passages: Sequence[str], question: str = "", whole_answer: bool = True) -> Support:
         """The best support any one passage gives the claim, or all of them read together (a claim
-        may join facts from two cited passages)."""
+        may join facts from two cited passages). `whole_answer` says the claim is the entire answer
+        to `question`, not one sentence of several: then it must also give what the question asks
+        for (`rag.models.verifier_asked`)."""
         kept = [p for p in passages if p and p.strip()]
         if not claim.strip() or not kept:
             return Support(0.0, False, None)
@@ -235,8 +237,9 @@ class Verifier:
         if compared is not None:  # a bare "yes" or "no" to "the same nationality?", read per side
             return Support(float(compared), compared, 0 if len(kept) == 1 else -1)
         claim, question = stated(claim, question)
+        answers = not (whole_answer and unanswered(claim, question))
         for index, passage in enumerate(kept):
-            if quoted(claim, passage):  # the highest score there is: nothing else to read
+            if answers and quoted(claim, passage):  # the highest score there is: nothing else to read
                 return Support(1.0, 1.0 >= self.threshold, index)
         segments = [passage_segments(p) for p in kept]
         candidates = list(zip(kept, segments, strict=True))
@@ -245,16 +248,19 @@ class Verifier:
             candidates.append(("\n".join(kept), [piece for pieces in segments for piece in pieces]))
         best_index, best = None, -1.0
         for index, (evidence, pieces) in enumerate(candidates):
-            score = self._probability(claim, evidence, question, pieces)
+            score = self._probability(claim, evidence, question, pieces, whole_answer)
             if score > best:
                 best_index, best = (index if index < len(kept) else -1), score
         return Support(round(best, 6), best >= self.threshold, best_index)
 
-    def support_all(self, claims: Sequence[tuple[str, Sequence[str]]], question: str = "") -> list[Support]:
+    def support_all(
+        self, claims: Sequence[tuple[str, Sequence[str]]], question: str = "", whole_answer: bool = True
+    ) -> list[Support]:
         """`support` for each (claim, passages), with every text they need encoded in one batch:
-        an answer's sentences, or an evaluation's items, at once."""
+        an answer's sentences (`whole_answer` False when there are several), or an evaluation's
+        items, at once."""
         self.prepare(claims, question)
-        return [self.support(claim, passages, question) for claim, passages in claims]
+        return [self.support(claim, passages, question, whole_answer) for claim, passages in claims]
 
     def prepare(self, claims: Sequence[tuple[str, Sequence[str]]], question: str = "") -> None:
         """Encode, in one batch, the claims and passage pieces that `support` will read."""
@@ -273,7 +279,7 @@ def stated(claim: str, question: str) -> tuple[str, str]:
     itself ("Are Juniper and Cedrus both conifers?" "Yes." claims "Juniper and Cedrus conifers"),
     with nothing left to take as given. A bare "no" stays as it is: the verifier does not prove a
     denial, so it finds no support."""
-    if question and _YES.fullmatch(claim) and _YES_NO_QUESTION.match(question):
+    if question and _YES.fullmatch(claim) and YES_NO_QUESTION.match(question):
         return _BOTH.sub("", question.strip().rstrip("?").strip()), ""
     return claim, question
 

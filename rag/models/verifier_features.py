@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.mentions import names_acronym, names_name, numbers, plain
+from rag.models.verifier_asked import asks_figure, unanswered
 from rag.models.verifier_conflicts import (
     contrast_reversed,
     directions,
@@ -28,6 +29,7 @@ from rag.models.verifier_conflicts import (
     quantifiers_of,
     years_apart,
 )
+from rag.models.verifier_figures import rounded, worked_out
 from rag.models.verifier_options import amount_conflict, option_conflict, order_conflict
 from rag.models.verifier_words import claim_names, parted_sentences, possessives_parted, stems, words_of
 from rag.text import split_sentences
@@ -49,6 +51,7 @@ FEATURES = (
     "quantifier_mismatch",
     "name_order_swapped",
     "option_mismatch",
+    "question_unanswered",
     "similarity",
     "question_similarity",
     "token_precision",
@@ -205,14 +208,23 @@ class Aligner:
         encoded = self.encode([claim, *segments, *([question] if question else [])])
         return encoded[0], encoded[1 : 1 + len(segments)], encoded[-1] if question else None
 
-    def features(self, claim: str, evidence: str, question: str = "", vectors: Vectors | None = None) -> list[float]:
-        """`FEATURES` of the pair; `vectors` (from `encoded`) are computed when not given."""
+    def features(
+        self,
+        claim: str,
+        evidence: str,
+        question: str = "",
+        vectors: Vectors | None = None,
+        whole_answer: bool = True,
+    ) -> list[float]:
+        """`FEATURES` of the pair; `vectors` (from `encoded`) are computed when not given. With
+        `whole_answer`, the claim is all there is of the answer to `question`, so it must give what
+        the question asks for (`unanswered`); one sentence of a longer answer need not."""
         vectors = vectors or self.encoded(claim, evidence, question=question)
         claim, evidence, question = plain(claim), plain(evidence), plain(question)
         claim_stems = set(stems(claim))
-        worked_out = years_apart(claim, evidence)
+        years_counted = years_apart(claim, evidence)
         # "two years later" against 1750 and 1752: the evidence says the years the claim counts.
-        evidence_stems = set(stems(evidence)) | ({"year"} if worked_out else set())
+        evidence_stems = set(stems(evidence)) | ({"year"} if years_counted else set())
         missing = claim_stems - evidence_stems
         coverage = 1 - len(missing) / len(claim_stems) if claim_stems else 1.0
         weight = sum(self._idf(s) for s in claim_stems)
@@ -220,6 +232,11 @@ class Aligner:
         answer_stems = claim_stems - question_stems if question else claim_stems
         answer_missing = answer_stems - evidence_stems
         claim_numbers, evidence_numbers = numbers(claim), numbers(evidence)
+        unstated = claim_numbers - evidence_numbers - years_counted
+        if unstated:  # said in other words: worked out from two figures, or rounded, except in a
+            # whole answer to "how many?", which asks for the evidence's figure itself
+            unstated -= worked_out(claim, evidence)
+            unstated -= set() if whole_answer and asks_figure(question) else rounded(claim, evidence)
         names = claim_names(claim, self.lower_case)
         stated_names = possessives_parted(names)
         window = self._window(claim_stems, evidence)
@@ -261,7 +278,7 @@ class Aligner:
             min(len(missing), 6) / 6,
             1 - len(answer_missing) / len(answer_stems) if answer_stems else 1.0,
             max((self._idf(s) for s in answer_missing), default=0.0) / 12,
-            float(bool(claim_numbers - evidence_numbers - worked_out) or figure_of_another(claim, evidence)),
+            float(bool(unstated) or figure_of_another(claim, evidence)),
             float(bool(claim_numbers)),
             (
                 sum(not self._attached(n, claim_stems, window, mates[n], reading) for n in stated_names)
@@ -278,6 +295,7 @@ class Aligner:
             min(len(quantifiers), 2) / 2,
             swapped,
             float(option_conflict(claim, evidence, question) or amount_conflict(claim, evidence, question)),
+            float(whole_answer and unanswered(claim, question)),
             similarity,
             asked,
             precision,

@@ -45,6 +45,13 @@ def test_renumbered_markers_are_checked_against_the_passage_they_were_written_fo
     assert not all(v.supported for v in verify_answer(cited.text, HITS, WordVerifier()))
 
 
+def test_only_a_one_sentence_answer_is_read_as_the_whole_answer_to_the_question():
+    verifier = WordVerifier()
+    verify_answer("Exports rose 8% in March [1].", HITS, verifier, question="By how much did exports rise?")
+    verify_answer("Exports rose [1]. They rose 8% in March [1].", HITS, verifier, question="By how much?")
+    assert verifier.whole_answers == [True, False, False]
+
+
 def test_a_sentence_of_markers_alone_gets_no_verdict():
     assert verify_answer("[1] [2]", HITS, WordVerifier()) == ()
 

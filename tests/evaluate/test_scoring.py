@@ -231,3 +231,22 @@ def test_records_with_sentence_spans_are_judged_from_the_spans():
     spanned["passages"][1]["spans"] = [[0, 39]]
     ((_, cited),) = cited_sentences(spanned)
     assert [s.text for s in cited[0].sentences] == ["The Yangtze flows for 6,300 kilometres."]
+
+
+class _RecordingJudge:
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.whole_answers: list[bool] = []
+
+    def judge(self, claim, evidence, question="", whole_answer=True):
+        self.whole_answers.append(whole_answer)
+        return JUDGE.judge(claim, evidence, question)
+
+
+def test_only_a_one_sentence_answer_is_judged_as_the_whole_answer():
+    judge = _RecordingJudge()
+    score_item(ITEM, _record("The Yangtze flows for 6,300 kilometres [1].", [(1, "rivers.md:0")]), judge, None, k=2)
+    two = "The Yangtze flows for 6,300 kilometres [1]. It is the longest river in Asia [1]."
+    score_item(ITEM, _record(two, [(1, "rivers.md:0")]), judge, None, k=2)
+    assert judge.whole_answers[0] is True and set(judge.whole_answers[1:]) == {False}

@@ -108,6 +108,18 @@ def test_restating_the_question_with_a_vague_answer_is_not_support(verifier):
     assert verifier.support("The festival's ice comes from the Songhua River.", [evidence], question).supported
 
 
+def test_a_whole_answer_must_give_what_is_asked_and_one_sentence_of_several_need_not(verifier):
+    evidence = (
+        "Grassmann's law is named after a German linguist. "
+        "Hermann Grassmann (1809 - 1877) was a linguist and mathematician."
+    )
+    question = "Grassmann's law is named after a linguist born in which year?"
+    claim = "Grassmann's law is named after a German linguist."  # the evidence's own words
+    assert verifier.support(claim, [evidence], question, whole_answer=False).supported
+    assert not verifier.support(claim, [evidence], question).supported  # true, and no year
+    assert verifier.support("The linguist was born in 1809.", [evidence], question).supported
+
+
 def test_a_sentence_quoted_from_a_longer_passage_is_supported(verifier):
     passage = (
         "Officials have recently signaled similar stances. Last week, the head of the planning agency said "

@@ -100,11 +100,13 @@ class WordVerifier:
     def __init__(self, share: float = 0.8) -> None:
         self.share = share
         self.calls: list[tuple[str, tuple[str, ...]]] = []
+        self.whole_answers: list[bool] = []
 
-    def support(self, claim, passages, question=""):
+    def support(self, claim, passages, question="", whole_answer=True):
         from rag.models.verifier import Support
 
         self.calls.append((claim, tuple(passages)))
+        self.whole_answers.append(whole_answer)
         words = set(_WORD.findall(claim.lower()))
         best, best_index = 0.0, None
         for index, passage in enumerate(passages):
@@ -113,5 +115,5 @@ class WordVerifier:
                 best, best_index = found, index
         return Support(round(best, 6), best >= self.share, best_index)
 
-    def support_all(self, claims, question=""):
-        return [self.support(claim, passages, question) for claim, passages in claims]
+    def support_all(self, claims, question="", whole_answer=True):
+        return [self.support(claim, passages, question, whole_answer) for claim, passages in claims]

@@ -92,6 +92,7 @@ CONFLICTS = (
     "quantifier_mismatch",
     "name_order_swapped",
     "option_mismatch",
+    "question_unanswered",
 )
 # The share of on-topic but unrelated claims whose sentence similarity may reach the floor.
 _UNRELATED_ABOVE_FLOOR = 0.05
