@@ -12,7 +12,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["plain", "numbers", "figures_beside", "mentions", "names_acronym", "names_name"]
+__all__ = ["MONTH", "plain", "numbers", "figures_beside", "mentions", "names_acronym", "names_name"]
 
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -24,6 +24,13 @@ def plain(text: str) -> str:
 
 
 # ---- numbers
+
+# A month's name, in full or cut short ("Sept.", "March").
+MONTH = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?",
+    re.IGNORECASE,
+)
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # "one" is left out: it is mostly a pronoun ("one of the industries").

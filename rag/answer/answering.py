@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.grounding import IRREGULAR, MONTH, NUMBER_WORD, POSSESSIVE, SENTENCE_START, WEEKDAY, YEAR
+from rag.answer.grounding import IRREGULAR, NUMBER_WORD, POSSESSIVE, SENTENCE_START, WEEKDAY, YEAR
+from rag.mentions import MONTH
 from rag.text import MARKER, content_words
 
 __all__ = [

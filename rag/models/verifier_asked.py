@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from rag.mentions import numbers
+from rag.mentions import MONTH, numbers
 from rag.models.verifier_words import stems
 
 __all__ = ["asks_figure", "unanswered", "YES_NO_QUESTION"]
@@ -34,11 +34,8 @@ _ASKS_FIGURE = re.compile(
     r"|\bhow (?:many|much|long|old)\b",
     re.IGNORECASE,
 )
-# A figure in words, or a month: what a date or a count may be given by besides digits.
-_FIGURE_WORDS = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:one|once|single|dozen|several|few|many)\b",
-    re.IGNORECASE,
-)
+# Counts in words that `numbers` leaves out: what a count may be given by besides figures.
+_COUNT_WORDS = re.compile(r"\b(?:one|once|single|dozen|several|few|many)\b", re.IGNORECASE)
 _ASKS_PERSON = re.compile(
     r"^\W*(?:who|whom)\b|\b(?:by|after) whom\b|\bby who\W*$|, who\W*$"
     r"|\b(?:what|which) (?:person|man|woman|actor|actress|singer|player|author|writer|director|politician)\b",
@@ -82,7 +79,12 @@ def unanswered(claim: str, question: str) -> bool:
     answers or asks yes or no."""
     if not question.strip() or YES_NO_QUESTION.match(question) or _OFFERS_OPTIONS.search(question):
         return False
-    if _ASKS_FIGURE.search(question) and not numbers(claim) and not _FIGURE_WORDS.search(claim):
+    if (
+        _ASKS_FIGURE.search(question)
+        and not numbers(claim)
+        and not MONTH.search(claim)
+        and not _COUNT_WORDS.search(claim)
+    ):
         return True
     if _ASKS_PERSON.search(question) and not _new_name(claim, question):
         return True
