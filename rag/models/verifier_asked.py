@@ -79,12 +79,7 @@ def unanswered(claim: str, question: str) -> bool:
     answers or asks yes or no."""
     if not question.strip() or YES_NO_QUESTION.match(question) or _OFFERS_OPTIONS.search(question):
         return False
-    if (
-        _ASKS_FIGURE.search(question)
-        and not numbers(claim)
-        and not MONTH.search(claim)
-        and not _COUNT_WORDS.search(claim)
-    ):
+    if asks_figure(question) and not numbers(claim) and not MONTH.search(claim) and not _COUNT_WORDS.search(claim):
         return True
     if _ASKS_PERSON.search(question) and not _new_name(claim, question):
         return True
