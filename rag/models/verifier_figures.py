@@ -38,29 +38,28 @@ def _year(value: Decimal) -> bool:
     return value == value.to_integral_value() and 1000 <= value <= 2100
 
 
+def _figures(text: str, years: bool = False) -> dict[str, Decimal]:
+    """The plain figures among `numbers(text)` (not "5G"), each with its value; years left out
+    unless `years`."""
+    values = {n: Decimal(n) for n in numbers(text) if re.fullmatch(r"-?\d+(?:\.\d+)?", n)}
+    return values if years else {n: v for n, v in values.items() if not _year(v)}
+
+
 def rounded(claim: str, evidence: str) -> set[str]:
     """The claim's figures (as `numbers` writes them) that round one of the evidence's."""
-    stated = {Decimal(n) for n in numbers(evidence) if _plain_figure(n)}
+    stated = [v for v in _figures(evidence).values() if v != 0]
     tolerance = _HEDGED_CLOSE if _HEDGE.search(claim) else _CLOSE
-    found = set()
-    for figure in numbers(claim):
-        if not _plain_figure(figure):
-            continue
-        value = Decimal(figure)
-        if value == 0 or _year(value):
-            continue
-        for other in stated:
-            if other == value or other == 0 or _year(other):
-                continue
-            close = abs(value - other) / abs(other) <= tolerance
-            if close and (tolerance == _HEDGED_CLOSE or _rounds(value, other)):
-                found.add(figure)
-                break
-    return found
-
-
-def _plain_figure(text: str) -> bool:
-    return re.fullmatch(r"-?\d+(?:\.\d+)?", text) is not None
+    return {
+        figure
+        for figure, value in _figures(claim).items()
+        if value != 0
+        and any(
+            other != value
+            and abs(value - other) / abs(other) <= tolerance
+            and (tolerance == _HEDGED_CLOSE or _rounds(value, other))
+            for other in stated
+        )
+    }
 
 
 # Words that say a figure is a difference, a sum or a multiple of others.
@@ -78,7 +77,7 @@ def worked_out(claim: str, evidence: str) -> set[str]:
     """The claim's figures that are the difference, sum or ratio of two of the evidence's, where
     the claim says it counts so (see the module)."""
     # Years are left out: what two years are apart is `years_apart`'s, and a sum of years is nothing.
-    stated = sorted({Decimal(n) for n in numbers(evidence) if _plain_figure(n) and not _year(Decimal(n))})
+    stated = sorted(set(_figures(evidence).values()))
     pairs = [(a, b) for i, a in enumerate(stated) for b in stated[i + 1 :]]
     results: set[Decimal] = set()
     if _DIFFERENCE.search(claim):
@@ -87,4 +86,4 @@ def worked_out(claim: str, evidence: str) -> set[str]:
         results |= {a + b for a, b in pairs}
     if _MULTIPLE.search(claim):
         results |= {b / a for a, b in pairs if a != 0 and (b / a) == (b / a).to_integral_value()}
-    return {n for n in numbers(claim) if _plain_figure(n) and Decimal(n) in results}
+    return {n for n, value in _figures(claim, years=True).items() if value in results}
