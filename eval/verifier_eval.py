@@ -1,7 +1,8 @@
 """Measure the claim verifier: HaluEval QA (the shared 500-item sample, and by default 1,000 more
 items of HaluEval QA's own file that no rule was written from; evaluation only), our dev
 set of claims written from the seeds and SQuAD paragraphs, the held-out set written apart from the
-rules (`eval/verifier_holdout.jsonl`), the held-out synthetic validation pairs, and its speed; the
+rules (`eval/verifier_holdout.jsonl`), the pairs written apart by helper sessions
+(`eval/verifier_written.jsonl`), the held-out synthetic validation pairs, and its speed; the
 overlap judge beside it on the same pairs.
 
     python eval/verifier_eval.py [--verifier claim-verifier] [--validation WORK/validation.jsonl]
@@ -31,6 +32,10 @@ DEV = ROOT / "eval" / "verifier_dev.jsonl"
 # Written apart from the verifier's rules (by a session that did not read them) and kept unread
 # by rule-writing sessions: the check the dev set can no longer be, since rules were read from it.
 HOLDOUT = ROOT / "eval" / "verifier_holdout.jsonl"
+# 4,074 pairs written by sixteen helper sessions from news articles and SciFact abstracts that
+# training does not use, each told to reword supported and contradicted claims alike. Parts 0-7
+# ("tuning") have been read to write rules; parts 8-15 ("test", with short answers) have not.
+WRITTEN = ROOT / "eval" / "verifier_written.jsonl"
 
 
 def _lines(path: Path) -> list[dict]:
@@ -77,9 +82,13 @@ def halueval(judge, with_question: bool, items: list[dict] | None = None) -> tup
     return scores, labels
 
 
-def dev(judge, with_question: bool = True, path: Path = DEV) -> tuple[list[float], list[bool], list[str]]:
+def dev(
+    judge, with_question: bool = True, path: Path = DEV, split: str = ""
+) -> tuple[list[float], list[bool], list[str]]:
     scores, labels, kinds = [], [], []
     for item in _lines(path):
+        if split and item.get("split") != split:
+            continue
         question = item.get("question", "") if with_question else ""
         scores.append(judge(item["claim"], [item["evidence"]], question))
         labels.append(item["label"] == "supported")
@@ -141,6 +150,11 @@ def main() -> int:
         results["holdout"] = _summary(s, y, verifier.threshold, k)
         s, y, k = dev(lexical, path=HOLDOUT)
         results["holdout_overlap_judge"] = _summary(s, y, 0.75, k)
+    if WRITTEN.is_file():
+        verifier.prepare([(item["claim"], [item["evidence"]]) for item in _lines(WRITTEN)])
+        for split in ("tuning", "test"):
+            s, y, k = dev(verify, path=WRITTEN, split=split)
+            results[f"written_{split}"] = _summary(s, y, verifier.threshold, k)
     if args.validation and args.validation.is_file():
         items = _lines(args.validation)
         s = [verifier.probability(i["claim"], i["evidence"], i.get("question", "")) for i in items]

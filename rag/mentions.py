@@ -71,6 +71,11 @@ _NUMBER_WORDS = {
     "tripled": 3,
     "triples": 3,
     "tripling": 3,
+    "quadruple": 4,
+    "quadrupled": 4,
+    "twofold": 2,
+    "threefold": 3,
+    "fourfold": 4,
     "dozen": 12,
     "decade": 10,
 }
@@ -128,6 +133,13 @@ _DENOMINATORS = {
 }
 _FRACTION = re.compile(
     r"\b(one|a|" + "|".join(_UNITS) + r")([\s-])(" + "|".join(_DENOMINATORS) + r")\b(\s+of\b)?", re.IGNORECASE
+)
+# A share said as "X in Y" ("nine in ten", "1 in 4", "two out of three") is the percentage it is.
+# "3 in 10 minutes" is a count in a time.
+_SHARE = re.compile(
+    r"\b(\d{1,3}|one|" + "|".join(_UNITS) + r")\s+(?:in|out\s+of)\s+(\d{1,4}|" + "|".join(_UNITS) + r"|ten|a\s+hundred)"
+    r"\b(?![.,]?\d)(?!\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|games?|matches)\b)",
+    re.IGNORECASE,
 )
 _SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _SCALED = re.compile(
@@ -189,6 +201,12 @@ def numbers(text: str) -> set[str]:
             found.add(_canonical(share.quantize(Decimal(1))))
             taken.append(m.span())
 
+    for m in _SHARE.finditer(text):
+        part = _figure("1" if m.group(1).lower() in ("one", "a") else m.group(1))
+        whole = _figure("100" if m.group(2).lower().startswith("a") else m.group(2))
+        if free(m.start()) and part is not None and whole is not None and 0 < part < whole <= 1000:
+            found.add(_canonical((100 * part / whole).quantize(Decimal(1))))
+            taken.append(m.span())
     for m in _NUMBER.finditer(text):
         if free(m.start()):
             figure = _figure(m.group(0).rstrip("."))
@@ -258,11 +276,18 @@ _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _NAME_SKIPS = frozenset("a an the of and for in on at to by with from de la le von van der".split())
 
 
+# Countries an acronym names, written as their demonym ("a US firm": "an American firm").
+_ACRONYM_DEMONYMS = {"US": "american", "USA": "american", "UK": "british"}
+
+
 def names_acronym(acronym: str, text: str) -> bool:
     """Whether `text` writes `acronym` or spells it out ("US": "United States", "FIFO":
     "first-in, first-out", "CPC": "Communist Party of China"; a plural "EVs": "electric vehicles")."""
     letters = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
     if re.search(r"\b" + re.escape(letters) + r"s?\b", text):
+        return True
+    demonym = _ACRONYM_DEMONYMS.get(letters)
+    if demonym and re.search(rf"\b{demonym}s?\b", text, re.IGNORECASE):
         return True
     # "Chinese People's Political Consultative Conference" spells "CPPCC": a possessive adds no letter.
     words = [w.lower() for w in re.findall(r"[A-Za-z]+", re.sub(r"'s\b", "", plain(text)))]
@@ -282,6 +307,10 @@ def names_name(name: str, text: str) -> bool:
         return names_acronym(name, text)
     lowered = plain(text).lower()
     if mentions(lowered, name.lower().removesuffix("'s")):
+        return True
+    # "the Orioles-White Sox game" names the Baltimore Orioles and the Chicago White Sox, apart.
+    parts = [part for part in name.split("-") if part[:1].isupper()]
+    if len(parts) > 1 and all(names_name(part, text) for part in parts):
         return True
     words = [w.removesuffix("'s") for w in _NAME_WORD.findall(name) if w.lower() not in _NAME_SKIPS]
     acronyms = [w for w in words if _ACRONYM.fullmatch(w)]

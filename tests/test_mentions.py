@@ -106,3 +106,25 @@ def test_number_words_ordinals_compounds_and_fractions():
     assert numbers("a third party") == {"3"}  # an ordinal, not a fraction
     assert numbers("the first time, a second look") == set()
     assert numbers("doubling its spending") == {"2"} and numbers("tripled output") == {"3"}
+    assert numbers("a quadruple bypass") == {"4"} and numbers("a threefold rise") == {"3"}
+
+
+def test_a_share_said_as_x_in_y_is_its_percentage():
+    assert numbers("nine in ten cattle") == numbers("90% of cattle") == {"90"}
+    assert numbers("1 in 4 adults") == {"25"} and numbers("two out of three voters") == {"67"}
+    assert numbers("one in a hundred") == {"1"}
+    assert numbers("5 in 2010") == {"5", "2010"}  # a year is no whole
+    assert numbers("ten in five") == {"10", "5"}  # more than the whole: no share
+    assert numbers("3 in 10 minutes") == {"3", "10"}  # a count in a time
+
+
+def test_a_hyphen_joined_name_is_named_part_by_part():
+    evidence = "Wednesday's game between the Baltimore Orioles and Chicago White Sox will be closed."
+    assert names_name("Orioles-White Sox", evidence)
+    assert names_name("Israel-Lebanon", "the border between Israel and Lebanon")
+    assert not names_name("Orioles-Red Sox", evidence)
+
+
+def test_us_and_uk_are_named_by_their_demonyms():
+    assert names_acronym("US", "an American YouTube user") and names_acronym("UK", "British companies")
+    assert not names_acronym("UK", "French companies")

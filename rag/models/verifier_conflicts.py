@@ -355,11 +355,13 @@ def directions(words: set[str]) -> list[int]:
 
 
 # Words that say "not" without a negation word: a rewording often writes "failed to take" for
-# "did not take", "unprecedented" for "never seen before", "rather than" for "not merely", "grew
-# despite sanctions" for "sanctions did not stop it".
+# "did not take", "unprecedented" for "never seen before", "unclear" for "has not been shown",
+# "CRACM1-deficient mice" for "mice without CRACM1", "is yet to agree" for "has not agreed",
+# "rather than" for "not merely", "grew despite sanctions" for "sanctions did not stop it".
 _DENIAL = re.compile(
     r"\b(?:fail(?:s|ed|ing|ure)?|unable|lack(?:s|ed|ing)?|barred|bans?|banned|refus(?:e|es|ed|ing|al)|"
-    r"prohibit(?:s|ed)?|forbid(?:s|den)?|rather than|instead|absen(?:t|ce)|unprecedented|despite|in spite of)\b",
+    r"prohibit(?:s|ed)?|forbid(?:s|den)?|rather than|instead|absen(?:t|ce)|unprecedented|despite|in spite of|"
+    r"unknown|unclear|unsure|uncertain|unaware|deficien(?:t|cy)|(?:is|are|was|were|has|have|had) yet to)\b",
     re.IGNORECASE,
 )
 

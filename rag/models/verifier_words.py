@@ -27,8 +27,9 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A hyphen joins two capitalised parts of a name ("Hewlett-Packard", "Israel-Lebanon"); in
 # "AI-driven" or "US-led" only the capitalised part is a name.
-# A capitalised word, accented letters included ("Míchel Salgado", "Björn Skifs").
-_CAPITALISED = r"[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|')+"
+# A capitalised word, accented letters included ("Míchel Salgado", "Björn Skifs"), and its digits
+# ("SOX9", "CCL2": another digit names another gene).
+_CAPITALISED = r"[A-ZÀ-ÖØ-Þ](?:[^\W_]|')+"
 NAME = re.compile(rf"\b{_CAPITALISED}(?:-{_CAPITALISED})*(?:\s+{_CAPITALISED}(?:-{_CAPITALISED})*)*")
 STOP = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being this that

@@ -130,3 +130,13 @@ def test_figures_given_each_other_s_labels():
         "The Central Committee published the detailed proposal for the 2026 plan.",
         "The goal was in a detailed proposal for the 15th five-year plan from 2026, released by the Central Committee.",
     )
+
+
+def test_not_said_as_unclear_deficient_or_yet_to_is_no_flipped_negation():
+    shown = "Whether depressive symptoms contribute to functional decline has not been elucidated."
+    assert not negation_conflict("It is unclear whether depressive symptoms lead to decline.", shown, reworded=True)
+    mice = "Mast cells from CRACM1-deficient mice showed defective degranulation."
+    assert not negation_conflict("In mice without CRACM1, mast cells degranulated poorly.", mice, reworded=True)
+    terms = "The England right-back is yet to agree fresh terms."
+    assert not negation_conflict("Clyne has not agreed a new contract.", terms, reworded=True)
+    assert negation_conflict("Clyne has not agreed a new contract.", "Clyne agreed fresh terms.", reworded=True)

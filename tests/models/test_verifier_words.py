@@ -37,3 +37,8 @@ def test_sentences_run_together_are_parted_after_words_and_acronyms_not_initials
         "Her father sings.",
         "J.R.R. Tolkien wrote.",
     ]
+
+
+def test_a_name_keeps_its_digits():
+    names = claim_names("Fibroblasts release more CCL2, CCL5 and SOX9 than before, COVID-19 aside.")
+    assert {"CCL2", "CCL5", "SOX9", "COVID"} <= set(names)
