@@ -202,7 +202,7 @@ def numbers(text: str) -> set[str]:
             taken.append(m.span())
 
     for m in _SHARE.finditer(text):
-        part = _figure("1" if m.group(1).lower() in ("one", "a") else m.group(1))
+        part = _figure("1" if m.group(1).lower() == "one" else m.group(1))  # "one" is no number word
         whole = _figure("100" if m.group(2).lower().startswith("a") else m.group(2))
         if free(m.start()) and part is not None and whole is not None and 0 < part < whole <= 1000:
             found.add(_canonical((100 * part / whole).quantize(Decimal(1))))
