@@ -5,7 +5,9 @@ Usage:
     python eval/calibrate_judges.py --judge llm --limit 40   # local 1.5B model, items 250-289 (slow)
     python eval/calibrate_judges.py --judge nli --nli-model PATH [--limit N]
 
-The overlap judge's weights and threshold are grid-searched on the first half (tuning split)
+The verifier and the overlap judge are also measured on the unread half of
+eval/verifier_written.jsonl (claims reworded by other writers), which reports show beside the
+HaluEval figure. The overlap judge's weights and threshold are grid-searched on the first half (tuning split)
 and its accuracy/AUROC are reported on the second half only; the chosen values are printed so
 they can be set as DEFAULT_WEIGHTS / DEFAULT_THRESHOLD in rag/evaluation/judges.py.
 """
@@ -24,14 +26,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import load_settings  # noqa: E402
-from rag.evaluate.calibration import calibrate, claim_text, read_halueval  # noqa: E402
+from rag.evaluate.calibration import calibrate, calibrate_claims, claim_text, read_halueval  # noqa: E402
 from rag.evaluate.calibration_store import save_calibration  # noqa: E402
 from rag.evaluate.judges import OverlapJudge, create_judge, overlap_features  # noqa: E402
 from rag.evaluate.metrics import auroc  # noqa: E402
+from rag.jsonl import iter_jsonl_objects  # noqa: E402
 from rag.models.embedders import create_embedder  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "halueval" / "qa_sample500.jsonl"
 SPLIT = 250
+WRITTEN = Path(__file__).resolve().parent / "verifier_written.jsonl"
 
 
 def _features(items: list[dict], embedder) -> list[tuple[dict, bool]]:
@@ -154,6 +158,16 @@ def main() -> int:
         )
         result.update({"judge": judge.name, "measured_on": f"items {SPLIT + 1}-{SPLIT + len(subset)}"})
         name = judge.name
+    if args.judge in ("verifier", "overlap") and WRITTEN.is_file():
+        # HaluEval QA's hallucinated answers share few words with the knowledge; claims reworded
+        # by other writers (the unread half of the written set) say how far a judge reads meaning.
+        written = [item for _, item in iter_jsonl_objects(WRITTEN) if item.get("split") == "test"]
+        judge = (
+            create_judge(args.judge, settings, embedder)
+            if args.judge == "verifier"
+            else OverlapJudge(embedder, threshold=result["threshold"], weights=result["weights"])
+        )
+        result["reworded"] = {**calibrate_claims(judge, written), "data": f"{WRITTEN.name} (test half)"}
     result["data"] = args.data.name
     result["command"] = "python " + " ".join(["eval/calibrate_judges.py", *sys.argv[1:]])
     print(json.dumps(result, indent=2, sort_keys=True))

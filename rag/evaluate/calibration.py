@@ -1,5 +1,7 @@
 """Judge calibration on HaluEval QA: the right answer should be judged supported by the
-knowledge passage, the hallucinated answer not. Results are cached in a JSON file that reports read.
+knowledge passage, the hallucinated answer not; and on labelled claims reworded by other writers
+(`calibrate_claims`: eval/verifier_written.jsonl), where copied words decide nothing. Results are
+cached in a JSON file that reports read.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from rag.evaluate.judges import Judge
 from rag.evaluate.metrics import auroc
 from rag.jsonl import iter_jsonl_objects
 
-__all__ = ["read_halueval", "claim_text", "calibrate"]
+__all__ = ["read_halueval", "claim_text", "calibrate", "calibrate_claims"]
 
 
 def read_halueval(path: Path) -> list[dict]:
@@ -57,6 +59,26 @@ def calibrate(
     return {
         "items": len(items),
         "decisions": len(scores),
+        "accuracy": round(correct / len(scores), 6) if scores else None,
+        "auroc": round(area, 6) if area is not None else None,
+    }
+
+
+def calibrate_claims(judge: Judge, items: list[dict]) -> dict[str, float | int | None]:
+    """Accuracy and AUROC of the judge on labelled (claim, evidence) pairs: `label` "supported"
+    or not, an optional `question` the claim answers (the verifier sets' format)."""
+    scores: list[float] = []
+    labels: list[bool] = []
+    correct = 0
+    for item in items:
+        verdict = judge.judge(item["claim"], [item["evidence"]], question=item.get("question", ""))
+        label = item["label"] == "supported"
+        scores.append(verdict.score)
+        labels.append(label)
+        correct += verdict.supported == label
+    area = auroc(scores, labels)
+    return {
+        "pairs": len(scores),
         "accuracy": round(correct / len(scores), 6) if scores else None,
         "auroc": round(area, 6) if area is not None else None,
     }

@@ -99,6 +99,12 @@ def _judge_line(judge: dict) -> str:
         )
     else:
         line += " — not calibrated (run `python eval/calibrate_judges.py --judge ...`)"
+    reworded = (cal or {}).get("reworded")
+    if reworded:
+        line += (
+            f"; on {reworded['pairs']} claims reworded by other writers: accuracy {reworded['accuracy']:.3f}, "
+            f"AUROC {reworded['auroc']:.3f}"
+        )
     return line
 
 

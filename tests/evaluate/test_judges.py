@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 from rag.errors import ConfigError
-from rag.evaluate.calibration import calibrate
+from rag.evaluate.calibration import calibrate, calibrate_claims
 from rag.evaluate.calibration_store import load_calibration, save_calibration
 from rag.evaluate.judges import LLMJudge, NLIJudge, OverlapJudge, Verdict, overlap_features
+from rag.evaluate.report import _judge_line
 
 EVIDENCE = ["The Yangtze flows for 6,300 kilometres. The Three Gorges Dam spans the Yangtze near Yichang."]
 
@@ -97,6 +98,22 @@ def test_calibration_accuracy_auroc_and_cache(tmp_path):
     save_calibration("overlap", result, path)
     save_calibration("llm:local", {"accuracy": 0.5}, path)
     assert load_calibration(path)["overlap"] == result and set(load_calibration(path)) == {"overlap", "llm:local"}
+
+
+def test_calibration_on_labelled_claims_and_its_line_in_reports():
+    evidence = "The Yangtze flows for 6,300 kilometres."
+    items = [
+        {"claim": "The Yangtze flows for 6,300 kilometres.", "evidence": evidence, "label": "supported"},
+        {"claim": "The Mekong flows 4,900 miles.", "evidence": evidence, "label": "contradicted"},
+        {"claim": "The Yangtze is 6,300 km long.", "evidence": evidence, "label": "supported", "question": "How long?"},
+    ]
+    result = calibrate_claims(OverlapJudge(None, threshold=0.9), items)
+    assert result["pairs"] == 3 and result["accuracy"] == pytest.approx(2 / 3) and result["auroc"] == 1.0
+    calibration = {"accuracy": 0.93, "auroc": 0.95, "items": 500, "decisions": 1000, "reworded": result}
+    line = _judge_line({"name": "verifier", "calibration": calibration})
+    assert "HaluEval QA calibration: accuracy 0.930" in line
+    assert "on 3 claims reworded by other writers: accuracy 0.667, AUROC 1.000" in line
+    assert "reworded" not in _judge_line({"name": "overlap", "calibration": {**calibration, "reworded": None}})
 
 
 def test_hosted_judge_uses_the_shared_client_retrying_and_masking_the_key(monkeypatch):
