@@ -7,9 +7,9 @@ Usage:
 
 The verifier and the overlap judge are also measured on the unread half of
 eval/verifier_written.jsonl (claims reworded by other writers), which reports show beside the
-HaluEval figure. The overlap judge's weights and threshold are grid-searched on the first half (tuning split)
-and its accuracy/AUROC are reported on the second half only; the chosen values are printed so
-they can be set as DEFAULT_WEIGHTS / DEFAULT_THRESHOLD in rag/evaluation/judges.py.
+HaluEval figure. The overlap judge's weights and threshold are grid-searched on the first half
+(tuning split) and its accuracy/AUROC are reported on the second half only; the chosen values are
+printed so they can be set as DEFAULT_WEIGHTS / DEFAULT_THRESHOLD in rag/evaluation/judges.py.
 """
 
 from __future__ import annotations
