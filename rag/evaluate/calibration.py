@@ -55,13 +55,7 @@ def calibrate(
             correct += verdict.supported == label
         if progress:
             progress(n, correct)
-    area = auroc(scores, labels)
-    return {
-        "items": len(items),
-        "decisions": len(scores),
-        "accuracy": round(correct / len(scores), 6) if scores else None,
-        "auroc": round(area, 6) if area is not None else None,
-    }
+    return {"items": len(items), "decisions": len(scores), **_measured(scores, labels, correct)}
 
 
 def calibrate_claims(judge: Judge, items: list[dict]) -> dict[str, float | int | None]:
@@ -76,9 +70,12 @@ def calibrate_claims(judge: Judge, items: list[dict]) -> dict[str, float | int |
         scores.append(verdict.score)
         labels.append(label)
         correct += verdict.supported == label
+    return {"pairs": len(scores), **_measured(scores, labels, correct)}
+
+
+def _measured(scores: list[float], labels: list[bool], correct: int) -> dict[str, float | None]:
     area = auroc(scores, labels)
     return {
-        "pairs": len(scores),
         "accuracy": round(correct / len(scores), 6) if scores else None,
         "auroc": round(area, 6) if area is not None else None,
     }
